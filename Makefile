@@ -1,0 +1,66 @@
+# The README's verbs. Everything runs inside .venv, created on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres lint format messages browser check-browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_hallingdal
+	@echo ""
+	@echo "  Site:  http://127.0.0.1:$(PORT)/"
+	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Make an admin user with:  $(BIN)/python manage.py createsuperuser"
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite on SQLite, then again on a throwaway PostgreSQL 15 cluster.
+test: $(VENV)/.installed browser
+	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: $(VENV)/.installed
+	DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed
+	$(BIN)/python tests/postgres_server.py $(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests; Playwright cannot download its own here.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "!! /usr/bin/chromium is missing: install Debian's chromium package for the browser tests"; \
+		fi; \
+	fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages --locale nn --locale nb --locale en --no-obsolete --no-location --ignore '$(VENV)/*'
+	$(BIN)/python manage.py compilemessages --ignore '$(VENV)/*'
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

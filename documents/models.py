@@ -1,0 +1,174 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from programme.models import Phase, Programme
+
+
+class DocumentKind(models.TextChoices):
+    PROJECT_PLAN = "project_plan", _("Project plan")
+    ANALYSIS = "analysis", _("Analysis")
+    REPORT = "report", _("Report")
+    DECISION = "decision", _("Decision")
+    OTHER = "other", _("Other")
+
+
+class DocumentQuerySet(models.QuerySet):
+    def published(self):
+        """Published documents that have at least one published version."""
+        return self.filter(
+            is_published=True,
+            versions__is_published=True,
+        ).filter(Q(programme__isnull=True) | Q(programme__is_published=True)).distinct()
+
+    def with_published_versions(self):
+        """Prefetch published versions, newest first, as `published_versions`."""
+        return self.prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=DocumentVersion.objects.published().order_by("-published_at", "-id"),
+                to_attr="published_versions",
+            )
+        )
+
+
+class Document(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_(
+            "Part of the download address that people print and share. "
+            "Do not change it once the document is published."
+        ),
+    )
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Plain text. An empty line starts a new paragraph.")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER
+    )
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        null=True,
+        blank=True,
+        verbose_name=_("programme"),
+    )
+    phase = models.ForeignKey(
+        Phase,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+        null=True,
+        blank=True,
+        verbose_name=_("phase"),
+    )
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("documents:document_detail", kwargs={"slug": self.slug})
+
+    def get_download_url(self):
+        """The stable address that always serves the current version."""
+        return reverse("documents:document_download", kwargs={"slug": self.slug})
+
+    @property
+    def current_version(self):
+        """The newest published version (needs `with_published_versions()`)."""
+        versions = getattr(self, "published_versions", None)
+        if versions is None:
+            return self.versions.published().order_by("-published_at", "-id").first()
+        return versions[0] if versions else None
+
+
+def version_upload_to(instance, filename):
+    """Store under a name the site makes up; only the checked extension is kept."""
+    suffix = PurePath(filename).suffix.lower()
+    return f"documents/{uuid.uuid4().hex}{suffix}"
+
+
+class DocumentVersionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True, document__is_published=True).filter(
+            Q(document__programme__isnull=True) | Q(document__programme__is_published=True)
+        )
+
+
+class DocumentVersion(models.Model):
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="versions", verbose_name=_("document")
+    )
+    file = models.FileField(_("file"), upload_to=version_upload_to, max_length=200)
+    original_filename = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("file type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    note = models.CharField(
+        _("what changed"), max_length=300, blank=True, help_text=_("For example: Revised budget.")
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    download_count = models.PositiveBigIntegerField(_("downloads"), default=0, editable=False)
+
+    objects = DocumentVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document version")
+        verbose_name_plural = _("document versions")
+        ordering = ["document", "-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "sha256"],
+                name="document_version_unique_file",
+                violation_error_message=_("This exact file is already a version of the document."),
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gt=0), name="document_version_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_published=False) | Q(published_at__isnull=False),
+                name="document_version_published_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document} ({self.original_filename})"
+
+    def get_download_url(self):
+        return reverse(
+            "documents:version_download",
+            kwargs={"slug": self.document.slug, "version_id": self.pk},
+        )
+
+    @property
+    def extension(self):
+        return PurePath(self.original_filename).suffix.lstrip(".").upper()

@@ -1,0 +1,104 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import (
+    TabbedTranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
+
+from .models import Grant, Municipality, Phase, Programme
+
+
+class PhaseInline(TranslationStackedInline):
+    model = Phase
+    extra = 0
+    fields = [
+        ("number", "status", "is_published"),
+        "title",
+        "summary",
+        "body",
+        "outcome",
+        ("starts_on", "starts_on_precision"),
+        ("ends_on", "ends_on_precision"),
+    ]
+    show_change_link = True
+
+
+class GrantInline(TranslationTabularInline):
+    model = Grant
+    extra = 0
+    fields = [
+        "funder",
+        "amount",
+        "phase",
+        "awarded_on",
+        "awarded_on_precision",
+        "source_url",
+        "is_published",
+    ]
+    show_change_link = True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Offer only this programme's phases, so the rule in Grant.clean()
+        # is hard to break by accident.
+        if db_field.name == "phase":
+            programme_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Phase.objects.filter(programme_id=programme_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(TabbedTranslationAdmin):
+    list_display = ["title", "run_by", "total_budget", "phase_count", "is_published", "updated_at"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "summary", "scheme"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["municipalities"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [PhaseInline, GrantInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "is_published", "position"]}),
+        (_("The project"), {"fields": ["run_by", "goal", "body", "total_budget", "planned_end_year"]}),
+        (_("National scheme"), {"fields": ["scheme", "scheme_owner", "scheme_description"]}),
+        (_("Municipalities"), {"fields": ["municipalities"]}),
+        (_("Picture"), {"fields": ["image", "image_description"]}),
+        (_("History"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(phase_total=Count("phases"))
+
+    @admin.display(description=_("phases"), ordering="phase_total")
+    def phase_count(self, programme):
+        return programme.phase_total
+
+
+@admin.register(Phase)
+class PhaseAdmin(TabbedTranslationAdmin):
+    list_display = ["__str__", "programme", "status", "starts_on", "ends_on", "is_published"]
+    list_filter = ["status", "is_published", "programme"]
+    list_select_related = ["programme"]
+    search_fields = ["title", "summary", "programme__title"]
+    autocomplete_fields = ["programme"]
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(TabbedTranslationAdmin):
+    list_display = ["name", "number", "former_name", "organisation_number", "is_published"]
+    list_filter = ["is_published"]
+    search_fields = ["name", "number", "former_name", "organisation_number"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(Grant)
+class GrantAdmin(TabbedTranslationAdmin):
+    list_display = ["funder", "amount", "programme", "phase", "awarded_on", "is_published"]
+    list_filter = ["is_published", "programme", "funder"]
+    list_select_related = ["programme", "phase"]
+    search_fields = ["funder", "description", "programme__title"]
+    autocomplete_fields = ["programme", "phase"]
+    readonly_fields = ["updated_at"]
+

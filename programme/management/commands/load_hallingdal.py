@@ -1,0 +1,110 @@
+"""Load Hallingdal's programme, its phases, grant, municipalities and project plan.
+
+Safe to run any number of times: each object is created only when it is not
+there yet, and nothing that exists (and may have been edited by staff) is
+changed.
+"""
+
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from documents.models import Document
+from documents.services import version_create
+from documents.simple_pdf import text_pdf
+from programme import hallingdal_content as content
+from programme.models import Grant, Municipality, Phase, Programme
+
+
+def translated(values_by_field):
+    """Turn {"title": {"nn": ...}} into {"title_nn": ...} for modeltranslation."""
+    return {
+        f"{field}_{language}": value
+        for field, values in values_by_field.items()
+        for language, value in values.items()
+    }
+
+
+class Command(BaseCommand):
+    help = "Load the Hallingdal content. Creates only what is missing; never overwrites."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        self.created = []
+        municipalities = self.load_municipalities()
+        programme = self.load_programme(municipalities)
+        self.load_project_plan(programme)
+        if self.created:
+            self.stdout.write(self.style.SUCCESS("Created: " + ", ".join(self.created)))
+        else:
+            self.stdout.write("Nothing to do: the Hallingdal content is already loaded.")
+
+    def load_municipalities(self):
+        municipalities = []
+        for fields in content.MUNICIPALITIES:
+            municipality, created = Municipality.objects.get_or_create(
+                number=fields["number"],
+                defaults={
+                    **fields,
+                    **translated({"description": content.MUNICIPALITY_DESCRIPTION}),
+                },
+            )
+            if created:
+                self.created.append(f"municipality {municipality}")
+            municipalities.append(municipality)
+        return municipalities
+
+    def load_programme(self, municipalities):
+        data = content.PROGRAMME
+        plain = {key: value for key, value in data.items() if not isinstance(value, dict)}
+        texts = {key: value for key, value in data.items() if isinstance(value, dict)}
+        programme, created = Programme.objects.get_or_create(
+            slug=data["slug"], defaults={**plain, **translated(texts)}
+        )
+        if not created:
+            return programme
+        self.created.append(f"programme {programme}")
+        programme.municipalities.set(municipalities)
+        phases = {}
+        for phase_data in content.PHASES:
+            texts = {key: value for key, value in phase_data.items() if isinstance(value, dict)}
+            phases[phase_data["number"]] = Phase.objects.create(
+                programme=programme,
+                number=phase_data["number"],
+                status=phase_data["status"],
+                **translated(texts),
+            )
+            self.created.append(f"phase {phase_data['number']}")
+        grant = content.GRANT
+        Grant.objects.create(
+            programme=programme,
+            phase=phases[grant["phase_number"]],
+            amount=grant["amount"],
+            awarded_on=grant["awarded_on"],
+            awarded_on_precision=grant["awarded_on_precision"],
+            **translated({"funder": grant["funder"], "description": grant["description"]}),
+        )
+        self.created.append("grant from KMD")
+        return programme
+
+    def load_project_plan(self, programme):
+        data = content.PROJECT_PLAN
+        if Document.objects.filter(slug=data["slug"]).exists():
+            return
+        document = Document.objects.create(
+            slug=data["slug"],
+            kind=data["kind"],
+            programme=programme,
+            is_published=True,
+            **translated({"title": data["title"], "description": data["description"]}),
+        )
+        pdf = text_pdf(content.SAMPLE_PLAN_PAGES)
+        version_create(
+            document=document,
+            uploaded_file=ContentFile(pdf, name=data["filename"]),
+            original_filename=data["filename"],
+            content_type="application/pdf",
+            page_count=len(content.SAMPLE_PLAN_PAGES),
+            note="",
+        )
+        self.created.append(f"document {document}")

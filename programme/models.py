@@ -1,0 +1,393 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from .dates import DatePrecision, format_approximate_date, period_end, period_start
+from .validators import (
+    organisation_number_condition,
+    validate_municipality_number,
+    validate_organisation_number,
+)
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+
+class Municipality(models.Model):
+    number = models.CharField(
+        _("municipality number"),
+        max_length=4,
+        unique=True,
+        validators=[validate_municipality_number],
+        help_text=_("Four digits from Statistics Norway, for example 3324 for Gol."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    former_name = models.CharField(
+        _("former name"),
+        max_length=100,
+        blank=True,
+        help_text=_("The name the municipality had before, if it has changed."),
+    )
+    renamed_in = models.PositiveSmallIntegerField(
+        _("renamed in (year)"), null=True, blank=True
+    )
+    organisation_number = models.CharField(
+        _("organisation number"),
+        max_length=9,
+        blank=True,
+        help_text=_("Nine digits from the Register of Legal Entities. Leave empty if unknown."),
+    )
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("Plain text. An empty line starts a new paragraph."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    coat_of_arms = models.ImageField(
+        _("coat of arms"), upload_to="municipalities/", blank=True
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{4}$"),
+                name="municipality_number_four_digits",
+                violation_error_message=_("A municipality number has exactly four digits."),
+            ),
+            models.CheckConstraint(
+                condition=organisation_number_condition("organisation_number"),
+                name="municipality_organisation_number_mod11",
+                violation_error_message=_("The organisation number is not valid."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("programme:municipality_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        self.organisation_number = self.organisation_number.replace(" ", "")
+        if self.organisation_number:
+            try:
+                validate_organisation_number(self.organisation_number)
+            except ValidationError as error:
+                raise ValidationError({"organisation_number": error.messages}) from error
+        if bool(self.former_name) != bool(self.renamed_in):
+            raise ValidationError(
+                {"renamed_in": _("Give both the former name and the year it changed, or neither.")}
+            )
+
+
+class ProgrammeQuerySet(PublishedQuerySet):
+    def with_public_relations(self):
+        """Prefetch what a programme page shows, published rows only."""
+        return self.prefetch_related(
+            models.Prefetch("phases", queryset=Phase.objects.published()),
+            models.Prefetch(
+                "grants",
+                queryset=Grant.objects.published().select_related("phase"),
+            ),
+            models.Prefetch("municipalities", queryset=Municipality.objects.published()),
+        )
+
+
+class Programme(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_("Part of the page address. Do not change it once the page is published."),
+    )
+    scheme = models.CharField(
+        _("national scheme"),
+        max_length=200,
+        blank=True,
+        help_text=_("The national programme this project belongs to, if any."),
+    )
+    scheme_owner = models.CharField(_("scheme owner"), max_length=200, blank=True)
+    scheme_description = models.TextField(
+        _("about the scheme"),
+        blank=True,
+        help_text=_("Plain text. An empty line starts a new paragraph."),
+    )
+    run_by = models.CharField(_("run by"), max_length=200, blank=True)
+    summary = models.TextField(
+        _("summary"),
+        max_length=300,
+        help_text=_("One or two sentences, shown in lists and to search engines."),
+    )
+    goal = models.TextField(_("main goal"), blank=True)
+    body = models.TextField(
+        _("text"),
+        blank=True,
+        help_text=_("Plain text. An empty line starts a new paragraph."),
+    )
+    total_budget = models.DecimalField(
+        _("total budget (NOK)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("The project's total financial frame. Leave empty if unknown."),
+    )
+    planned_end_year = models.PositiveSmallIntegerField(
+        _("planned to end (year)"), null=True, blank=True
+    )
+    municipalities = models.ManyToManyField(
+        Municipality,
+        related_name="programmes",
+        blank=True,
+        verbose_name=_("municipalities"),
+    )
+    image = models.ImageField(_("picture"), upload_to="programmes/", blank=True)
+    image_description = models.CharField(
+        _("picture description"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the picture shows, for people who cannot see it."),
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Lower numbers come first. The first is the front page.")
+    )
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_budget__isnull=True) | Q(total_budget__gt=0),
+                name="programme_total_budget_positive",
+                violation_error_message=_("The total budget must be more than zero."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("programme:programme_detail", kwargs={"slug": self.slug})
+
+    # The funding figures below read `self.grants.all()`, which is the
+    # prefetched list of published grants on public pages.
+
+    @property
+    def awarded_total(self):
+        return sum((grant.amount for grant in self.grants.all()), Decimal("0"))
+
+    @property
+    def awarded_share(self):
+        """Share of the total budget covered by known grants, 0 to 1, or None."""
+        if not self.total_budget:
+            return None
+        return self.awarded_total / self.total_budget
+
+    @property
+    def budget_not_accounted_for(self):
+        """The part of the total budget whose funding the site has no record of."""
+        if not self.total_budget:
+            return None
+        return max(self.total_budget - self.awarded_total, Decimal("0"))
+
+
+class PhaseStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("In progress")
+    COMPLETED = "completed", _("Completed")
+
+
+class PhaseQuerySet(PublishedQuerySet):
+    def published(self):
+        return self.filter(is_published=True, programme__is_published=True)
+
+
+class Phase(models.Model):
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="phases", verbose_name=_("programme")
+    )
+    number = models.PositiveSmallIntegerField(_("phase number"))
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), max_length=300, blank=True)
+    body = models.TextField(
+        _("text"), blank=True, help_text=_("Plain text. An empty line starts a new paragraph.")
+    )
+    outcome = models.TextField(
+        _("results"), blank=True, help_text=_("What the phase produced or decided.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=PhaseStatus.choices, default=PhaseStatus.PLANNED
+    )
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    starts_on_precision = models.CharField(
+        _("start known to"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=_("Choose month or year when the exact day is not known."),
+    )
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    ends_on_precision = models.CharField(
+        _("end known to"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PhaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["programme", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"],
+                name="phase_number_unique_in_programme",
+                violation_error_message=_("This programme already has a phase with this number."),
+            ),
+            # Lets grants refer to (programme, phase) together; see Grant.
+            models.UniqueConstraint(fields=["programme", "id"], name="phase_programme_id_unique"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gt=F("starts_on")),
+                name="phase_ends_after_it_starts",
+                violation_error_message=_("A phase must end after it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return _("Phase %(number)s: %(title)s") % {"number": self.number, "title": self.title}
+
+    def get_absolute_url(self):
+        return reverse(
+            "programme:phase_detail",
+            kwargs={"slug": self.programme.slug, "number": self.number},
+        )
+
+    def clean(self):
+        super().clean()
+        self.starts_on = period_start(self.starts_on, self.starts_on_precision)
+        self.ends_on = period_end(self.ends_on, self.ends_on_precision)
+
+    def save(self, *args, **kwargs):
+        self.starts_on = period_start(self.starts_on, self.starts_on_precision)
+        self.ends_on = period_end(self.ends_on, self.ends_on_precision)
+        super().save(*args, **kwargs)
+
+    @property
+    def starts_display(self):
+        return format_approximate_date(self.starts_on, self.starts_on_precision)
+
+    @property
+    def ends_display(self):
+        return format_approximate_date(self.ends_on, self.ends_on_precision)
+
+
+class GrantQuerySet(PublishedQuerySet):
+    def published(self):
+        return self.filter(is_published=True, programme__is_published=True).filter(
+            Q(phase__isnull=True) | Q(phase__is_published=True)
+        )
+
+    def total(self):
+        return self.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+class Grant(models.Model):
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="grants", verbose_name=_("programme")
+    )
+    phase = models.ForeignKey(
+        Phase,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        null=True,
+        blank=True,
+        verbose_name=_("phase"),
+        help_text=_("Leave empty if the grant is for the whole programme."),
+    )
+    funder = models.CharField(
+        _("funder"), max_length=200, help_text=_("Who awarded the money, for example KMD.")
+    )
+    amount = models.DecimalField(
+        _("amount (NOK)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    awarded_on = models.DateField(_("awarded"), null=True, blank=True)
+    awarded_on_precision = models.CharField(
+        _("award date known to"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=_("Choose month when only the month is known, as in June 2015."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    source_url = models.URLField(
+        _("source"), blank=True, help_text=_("A link to the decision or press release.")
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        ordering = ["awarded_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="grant_amount_positive",
+                violation_error_message=_("The amount must be more than zero."),
+            ),
+        ]
+        # The rule "a grant's phase belongs to the grant's programme" spans two
+        # tables, so it is enforced by a composite foreign key (PostgreSQL) or
+        # triggers (SQLite) in migration 0002, and explained by clean().
+
+    def __str__(self):
+        return f"{self.funder}: kr {number_format(self.amount, 0, force_grouping=True)}"
+
+    def clean(self):
+        super().clean()
+        self.awarded_on = period_start(self.awarded_on, self.awarded_on_precision)
+        if self.phase_id and self.programme_id and self.phase.programme_id != self.programme_id:
+            raise ValidationError(
+                {"phase": _("The phase must belong to the same programme as the grant.")}
+            )
+
+    def save(self, *args, **kwargs):
+        self.awarded_on = period_start(self.awarded_on, self.awarded_on_precision)
+        super().save(*args, **kwargs)
+
+    @property
+    def awarded_display(self):
+        return format_approximate_date(self.awarded_on, self.awarded_on_precision)

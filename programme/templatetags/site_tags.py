@@ -1,0 +1,62 @@
+"""Template helpers for money, shares and the language switcher."""
+
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+from django.urls import reverse, translate_url
+from django.utils import translation
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def nok(amount):
+    """Format an amount in kroner: "kr 2 680 000" in Norwegian, "NOK 2,680,000" in English."""
+    if amount in (None, ""):
+        return ""
+    amount = Decimal(amount)
+    decimals = 0 if amount == amount.to_integral_value() else 2
+    figure = number_format(amount, decimals, use_l10n=True, force_grouping=True)
+    if translation.get_language() == "en":
+        return f"NOK\u00a0{figure}"
+    return f"kr\u00a0{figure}"
+
+
+@register.filter
+def percent(share, decimals=1):
+    """Format a 0-1 share as a percentage in the active language."""
+    if share is None:
+        return ""
+    value = Decimal(share) * 100
+    figure = number_format(value, int(decimals), use_l10n=True)
+    if translation.get_language() == "en":
+        return f"{figure}%"
+    return f"{figure}\u00a0%"
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    """The current page in each language, for the switcher and hreflang links."""
+    request = context["request"]
+    current = translation.get_language()
+    links = []
+    for code, name in settings.LANGUAGES:
+        url = translate_url(request.get_full_path(), code)
+        if url == request.get_full_path() and code != current:
+            # The page could not be resolved (a 404, say): offer that language's home.
+            with translation.override(code):
+                url = reverse("programme:home")
+        with translation.override(code):
+            local_name = translation.gettext(name)
+        links.append({"code": code, "name": local_name, "url": url, "is_current": code == current})
+    return links
+
+
+@register.filter
+def share_of(part, whole):
+    """Return part / whole as a Decimal share, or None when the whole is unknown."""
+    if not whole:
+        return None
+    return Decimal(part) / Decimal(whole)

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "programme"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("programmes/", views.ProgrammeListView.as_view(), name="programme_list"),
+    path("programmes/<slug:slug>/", views.ProgrammeDetailView.as_view(), name="programme_detail"),
+    path(
+        "programmes/<slug:slug>/phases/<int:number>/",
+        views.PhaseDetailView.as_view(),
+        name="phase_detail",
+    ),
+    path("municipalities/", views.MunicipalityListView.as_view(), name="municipality_list"),
+    path(
+        "municipalities/<slug:slug>/",
+        views.MunicipalityDetailView.as_view(),
+        name="municipality_detail",
+    ),
+    path("funding/", views.funding, name="funding"),
+]

@@ -1,0 +1,18 @@
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Keep uploaded files of each test in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def hallingdal(db):
+    """The real Hallingdal content, as a fresh install has it."""
+    call_command("load_hallingdal", stdout=open("/dev/null", "w"))
+    from programme.models import Programme
+
+    return Programme.objects.get(slug="framtidstru-og-vekst-i-hallingdal")
