@@ -40,9 +40,11 @@ class Municipality(models.Model):
     renamed_in = models.PositiveSmallIntegerField(
         _("renamed in (year)"), null=True, blank=True
     )
+    # Room for the spaces people type ("974 760 673"); clean_fields() removes
+    # them and the database accepts nine digits only.
     organisation_number = models.CharField(
         _("organisation number"),
-        max_length=9,
+        max_length=11,
         blank=True,
         help_text=_("Nine digits from the Register of Legal Entities. Leave empty if unknown."),
     )
@@ -83,9 +85,12 @@ class Municipality(models.Model):
     def get_absolute_url(self):
         return reverse("programme:municipality_detail", kwargs={"slug": self.slug})
 
+    def clean_fields(self, exclude=None):
+        self.organisation_number = self.organisation_number.replace(" ", "")
+        super().clean_fields(exclude)
+
     def clean(self):
         super().clean()
-        self.organisation_number = self.organisation_number.replace(" ", "")
         if self.organisation_number:
             try:
                 validate_organisation_number(self.organisation_number)

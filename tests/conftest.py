@@ -16,3 +16,12 @@ def hallingdal(db):
     from programme.models import Programme
 
     return Programme.objects.get(slug="framtidstru-og-vekst-i-hallingdal")
+
+
+@pytest.fixture
+def english():
+    """Run with English active, for tests that match message texts."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
                 ('former_name', models.CharField(blank=True, help_text='The name the municipality had before, if it has changed.', max_length=100, verbose_name='former name')),
                 ('renamed_in', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='renamed in (year)')),
-                ('organisation_number', models.CharField(blank=True, help_text='Nine digits from the Register of Legal Entities. Leave empty if unknown.', max_length=9, verbose_name='organisation number')),
+                ('organisation_number', models.CharField(blank=True, help_text='Nine digits from the Register of Legal Entities. Leave empty if unknown.', max_length=11, verbose_name='organisation number')),
                 ('description', models.TextField(blank=True, help_text='Plain text. An empty line starts a new paragraph.', verbose_name='description')),
                 ('description_nn', models.TextField(blank=True, help_text='Plain text. An empty line starts a new paragraph.', null=True, verbose_name='description')),
                 ('description_nb', models.TextField(blank=True, help_text='Plain text. An empty line starts a new paragraph.', null=True, verbose_name='description')),
