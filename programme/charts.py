@@ -1,0 +1,209 @@
+"""Geometry for the phase timeline and the funding chart, drawn as inline SVG.
+
+The templates (includes/_timeline.svg, includes/_funding_chart.html) draw what
+these functions lay out. Everything is computed from the rows a page already
+has (prefetched phases and grants), so a chart costs no queries.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from .models import PhaseStatus
+from .templatetags.site_tags import nok, percent
+
+# Fills for graphics on white. Each has at least 4.5:1 contrast against white,
+# well above the 3:1 that WCAG 1.4.11 asks of graphics (brand, green, brown, purple).
+FUNDER_COLOURS = ["#0b4f6c", "#1d6b3a", "#8a4b00", "#5b2b8a"]
+STATUS_COLOURS = {
+    PhaseStatus.COMPLETED: "#1d6b3a",
+    PhaseStatus.ACTIVE: "#0b4f6c",
+    PhaseStatus.PLANNED: "#4a5361",
+}
+TEXT_COLOUR = "#1c1f24"
+MUTED_COLOUR = "#4a5361"
+
+TIMELINE_STEP = 200
+TIMELINE_MIN_WIDTH = 400
+CHART_WIDTH = 480
+CHART_PLOT_LEFT = 8
+CHART_PLOT_WIDTH = CHART_WIDTH - 2 * CHART_PLOT_LEFT
+LEGEND_ROW_HEIGHT = 48
+MAX_LABEL_LENGTH = 52
+
+
+def shorten(text, limit=MAX_LABEL_LENGTH):
+    """SVG text does not wrap; long names end in an ellipsis (the table has them whole)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def phase_dates_text(phase):
+    """The dates of a phase, only as precisely as they are known."""
+    if phase.starts_on and phase.ends_on:
+        return _("%(start)s to %(end)s") % {
+            "start": phase.starts_display,
+            "end": phase.ends_display,
+        }
+    if phase.ends_on:
+        return _("To end %(end)s") % {"end": phase.ends_display}
+    if phase.starts_on:
+        return _("From %(start)s") % {"start": phase.starts_display}
+    return _("Dates not published")
+
+
+@dataclass
+class TimelineStop:
+    x: int
+    number: int
+    title: str
+    status: str
+    status_label: str
+    colour: str
+    dates: str
+    line_to_next_dashed: bool = False
+    next_x: int | None = None
+
+
+@dataclass
+class Timeline:
+    width: int
+    height: int
+    stops: list = field(default_factory=list)
+
+
+def timeline_layout(phases):
+    """Lay the phases out in their order, one stop each.
+
+    Phases are drawn in sequence, not on a time scale: phase dates are often
+    unknown or known only to a year, and a scale would have to invent them.
+    """
+    phases = list(phases)
+    width = max(TIMELINE_MIN_WIDTH, TIMELINE_STEP * len(phases))
+    step = width // max(len(phases), 1)
+    stops = []
+    for index, phase in enumerate(phases):
+        stops.append(
+            TimelineStop(
+                x=step * index + step // 2,
+                number=phase.number,
+                title=str(phase.title),
+                status=phase.status,
+                status_label=str(phase.get_status_display()),
+                colour=STATUS_COLOURS.get(phase.status, MUTED_COLOUR),
+                dates=phase_dates_text(phase),
+            )
+        )
+    for stop, following in zip(stops, stops[1:], strict=False):
+        stop.next_x = following.x
+        # The path ahead is dashed where the next phase has not started.
+        stop.line_to_next_dashed = following.status == PhaseStatus.PLANNED
+    return Timeline(width=width, height=132, stops=stops)
+
+
+@dataclass
+class ChartBar:
+    label: str
+    amount: Decimal
+    amount_text: str
+    share_text: str
+    colour: str
+    x: float
+    width: float
+    legend_y: int
+    is_unrecorded: bool = False
+
+
+@dataclass
+class FundingChart:
+    width: int
+    height: int
+    bar_y: int
+    bar_height: int
+    frame_text: str
+    bars: list
+    total_budget: Decimal | None
+    awarded_total: Decimal
+    plot_x: int = CHART_PLOT_LEFT
+    plot_width: int = CHART_PLOT_WIDTH
+
+
+def rounded_share(part, whole):
+    """A rounded percentage, so that the shares drawn add up to 100."""
+    if not whole:
+        return ""
+    return percent((part / whole).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+
+
+def awarded_by_funder(grants):
+    """Sum the grants per funder, in the order funders first appear."""
+    totals = {}
+    for grant in grants:
+        funder = str(grant.funder)
+        totals[funder] = totals.get(funder, Decimal("0")) + grant.amount
+    return totals
+
+
+def funding_chart_layout(programme):
+    """One bar for the total frame, filled by what each funder has awarded.
+
+    Returns None when there is nothing to draw (no grants published).
+    """
+    grants = list(programme.grants.all())
+    if not grants:
+        return None
+    totals = awarded_by_funder(grants)
+    awarded_total = sum(totals.values(), Decimal("0"))
+    total_budget = programme.total_budget
+    # More awarded than the frame would overflow the bar; scale to the larger.
+    scale = max(total_budget or Decimal("0"), awarded_total)
+    bar_y, bar_height = 34, 36
+    legend_top = bar_y + bar_height + 30
+    bars = []
+    x = Decimal(CHART_PLOT_LEFT)
+    for index, (funder, amount) in enumerate(totals.items()):
+        width = Decimal(CHART_PLOT_WIDTH) * amount / scale
+        bars.append(
+            ChartBar(
+                label=shorten(funder),
+                amount=amount,
+                amount_text=nok(amount),
+                share_text=rounded_share(amount, total_budget),
+                colour=FUNDER_COLOURS[index % len(FUNDER_COLOURS)],
+                x=round(float(x), 2),
+                width=round(float(width), 2),
+                legend_y=legend_top + index * LEGEND_ROW_HEIGHT,
+            )
+        )
+        x += width
+    unrecorded = programme.budget_not_accounted_for
+    if unrecorded:
+        bars.append(
+            ChartBar(
+                label=_("Funding not recorded here"),
+                amount=unrecorded,
+                amount_text=nok(unrecorded),
+                share_text=rounded_share(unrecorded, total_budget),
+                colour="#ffffff",
+                x=round(float(x), 2),
+                width=round(float(Decimal(CHART_PLOT_LEFT + CHART_PLOT_WIDTH) - x), 2),
+                legend_y=legend_top + len(bars) * LEGEND_ROW_HEIGHT,
+                is_unrecorded=True,
+            )
+        )
+    if total_budget:
+        frame_text = _("Total budget: %(amount)s") % {"amount": nok(total_budget)}
+    else:
+        frame_text = _("Total budget not published; bars show the grants only")
+    height = legend_top + len(bars) * LEGEND_ROW_HEIGHT - 16
+    return FundingChart(
+        width=CHART_WIDTH,
+        height=height,
+        bar_y=bar_y,
+        bar_height=bar_height,
+        frame_text=frame_text,
+        bars=bars,
+        total_budget=total_budget,
+        awarded_total=awarded_total,
+    )
