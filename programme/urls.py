@@ -20,4 +20,6 @@ urlpatterns = [
         name="municipality_detail",
     ),
     path("funding/", views.funding, name="funding"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
+    path("privacy/", views.privacy, name="privacy"),
 ]

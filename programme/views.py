@@ -86,3 +86,13 @@ def funding(request):
     """Every published grant, by programme, with totals and shares of the frame."""
     programmes = Programme.objects.published().with_public_relations()
     return render(request, "programme/funding.html", {"programmes": programmes})
+
+
+def accessibility_statement(request):
+    """The accessibility statement public bodies in Norway must publish."""
+    return render(request, "programme/accessibility.html")
+
+
+def privacy(request):
+    """What the site stores, and about whom."""
+    return render(request, "programme/privacy.html")
