@@ -1,5 +1,4 @@
 import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from programme.models import Phase, Programme
+
+from .validators import ALLOWED_CONTENT_TYPES, FORMATS_BY_CONTENT_TYPE, extension_of
+
+# The download addresses with ?inline open a PDF in the browser instead of saving it.
+INLINE_PARAMETER = "inline"
 
 
 class DocumentKind(models.TextChoices):
@@ -21,10 +25,14 @@ class DocumentKind(models.TextChoices):
 class DocumentQuerySet(models.QuerySet):
     def published(self):
         """Published documents that have at least one published version."""
-        return self.filter(
-            is_published=True,
-            versions__is_published=True,
-        ).filter(Q(programme__isnull=True) | Q(programme__is_published=True)).distinct()
+        return (
+            self.filter(
+                is_published=True,
+                versions__is_published=True,
+            )
+            .filter(Q(programme__isnull=True) | Q(programme__is_published=True))
+            .distinct()
+        )
 
     def with_published_versions(self):
         """Prefetch published versions, newest first, as `published_versions`."""
@@ -49,7 +57,9 @@ class Document(models.Model):
         ),
     )
     description = models.TextField(
-        _("description"), blank=True, help_text=_("Plain text. An empty line starts a new paragraph.")
+        _("description"),
+        blank=True,
+        help_text=_("Plain text. An empty line starts a new paragraph."),
     )
     kind = models.CharField(
         _("kind"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER
@@ -91,6 +101,10 @@ class Document(models.Model):
         """The stable address that always serves the current version."""
         return reverse("documents:document_download", kwargs={"slug": self.slug})
 
+    def get_view_url(self):
+        """The stable address for reading the current version in the browser."""
+        return f"{self.get_download_url()}?{INLINE_PARAMETER}"
+
     @property
     def current_version(self):
         """The newest published version (needs `with_published_versions()`)."""
@@ -101,9 +115,10 @@ class Document(models.Model):
 
 
 def version_upload_to(instance, filename):
-    """Store under a name the site makes up; only the checked extension is kept."""
-    suffix = PurePath(filename).suffix.lower()
-    return f"documents/{uuid.uuid4().hex}{suffix}"
+    """Store under a name the site makes up, with the extension of the checked format."""
+    file_format = FORMATS_BY_CONTENT_TYPE.get(instance.content_type)
+    extension = file_format.extension if file_format else "bin"
+    return f"documents/{uuid.uuid4().hex}.{extension}"
 
 
 class DocumentVersionQuerySet(models.QuerySet):
@@ -151,12 +166,16 @@ class DocumentVersion(models.Model):
                 name="document_version_unique_file",
                 violation_error_message=_("This exact file is already a version of the document."),
             ),
-            models.CheckConstraint(
-                condition=Q(size__gt=0), name="document_version_not_empty"
-            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="document_version_not_empty"),
             models.CheckConstraint(
                 condition=Q(is_published=False) | Q(published_at__isnull=False),
                 name="document_version_published_has_date",
+            ),
+            # The upload checks decide the type from the bytes; the database makes
+            # sure nothing else (HTML, SVG) can be stored as a document however it gets in.
+            models.CheckConstraint(
+                condition=Q(content_type__in=ALLOWED_CONTENT_TYPES),
+                name="document_version_allowed_type",
             ),
         ]
 
@@ -169,6 +188,19 @@ class DocumentVersion(models.Model):
             kwargs={"slug": self.document.slug, "version_id": self.pk},
         )
 
+    def get_view_url(self):
+        return f"{self.get_download_url()}?{INLINE_PARAMETER}"
+
     @property
     def extension(self):
-        return PurePath(self.original_filename).suffix.lstrip(".").upper()
+        return extension_of(self.original_filename).upper()
+
+    @property
+    def format_label(self):
+        """A short name of the file's format for visitors: PDF, Word, Excel..."""
+        file_format = FORMATS_BY_CONTENT_TYPE.get(self.content_type)
+        return file_format.label if file_format else self.extension
+
+    @property
+    def is_pdf(self):
+        return self.content_type == "application/pdf"

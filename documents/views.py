@@ -1,8 +1,15 @@
-from django.http import FileResponse, Http404
+import logging
+
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from .models import Document, DocumentVersion
+from .models import INLINE_PARAMETER, Document, DocumentVersion
+from .responses import file_response
+from .services import version_record_download
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentListView(ListView):
@@ -14,35 +21,69 @@ class DocumentListView(ListView):
 
 class DocumentDetailView(DetailView):
     def get_queryset(self):
-        return Document.objects.published().with_published_versions().select_related(
-            "programme", "phase"
+        return (
+            Document.objects.published()
+            .with_published_versions()
+            .select_related("programme", "phase")
         )
 
 
-def serve_version(version):
-    response = FileResponse(
-        version.file.open("rb"),
-        as_attachment=True,
-        filename=version.original_filename,
-        content_type=version.content_type,
+def current_version_or_404(slug):
+    """The newest published version of a published document: one query."""
+    version = (
+        DocumentVersion.objects.published()
+        .filter(document__slug=slug)
+        .select_related("document")
+        .order_by("-published_at", "-id")
+        .first()
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def document_download(request, slug):
-    """The stable address: always the current published version."""
-    document = get_object_or_404(Document.objects.published(), slug=slug)
-    version = document.current_version
     if version is None:
         raise Http404
-    return serve_version(version)
+    return version
 
 
-def version_download(request, slug, version_id):
-    version = get_object_or_404(
+def published_version_or_404(slug, version_id):
+    return get_object_or_404(
         DocumentVersion.objects.published().select_related("document"),
         document__slug=slug,
         pk=version_id,
     )
-    return serve_version(version)
+
+
+def serve_version(request, version, *, last_modified):
+    inline = INLINE_PARAMETER in request.GET and version.is_pdf
+    storage, name = version.file.storage, version.file.name
+    try:
+        size = storage.size(name)
+    except OSError:
+        # A row without its file: a 404 for the visitor, an error for whoever runs
+        # the site (check_files lists every such row).
+        logger.error("File %s of document version %s is missing", name, version.pk)
+        raise Http404 from None
+    response, counts = file_response(
+        request,
+        version=version,
+        open_file=lambda: storage.open(name, "rb"),
+        size=size,
+        last_modified=last_modified,
+        inline=inline,
+    )
+    if counts:
+        version_record_download(version=version)
+    return response
+
+
+@require_safe
+def document_download(request, slug):
+    """The stable address that people print: always the current published version."""
+    version = current_version_or_404(slug)
+    # It changes when another version becomes current, even an older one.
+    last_modified = max(version.published_at, version.document.updated_at)
+    return serve_version(request, version, last_modified=last_modified)
+
+
+@require_safe
+def version_download(request, slug, version_id):
+    """One version's own address: exactly that file, for as long as it is published."""
+    version = published_version_or_404(slug, version_id)
+    return serve_version(request, version, last_modified=version.uploaded_at)

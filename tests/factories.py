@@ -62,6 +62,5 @@ def make_document(programme=None, *, file_bytes=None, filename="plan.pdf", **ove
         document=document,
         uploaded_file=ContentFile(data, name=filename),
         original_filename=filename,
-        content_type="application/pdf",
     )
     return document

@@ -1,0 +1,323 @@
+"""Upload checks: what is accepted, what is refused, and that refusals leave nothing behind."""
+
+import io
+import zipfile
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import SkipFile
+from django.urls import reverse
+
+from documents.models import Document, DocumentVersion
+from documents.services import version_create
+from documents.upload_handlers import DocumentSizeLimitUploadHandler
+from documents.validators import clean_filename, inspect_upload
+from tests.factories import make_document, make_pdf
+
+OOXML_TYPES = {
+    "docx": ("word/document.xml", "wordprocessingml.document.main+xml"),
+    "xlsx": ("xl/workbook.xml", "spreadsheetml.sheet.main+xml"),
+    "pptx": ("ppt/presentation.xml", "presentationml.presentation.main+xml"),
+}
+
+
+def ooxml_file(extension, *, main_type=None):
+    """A minimal Word, Excel or PowerPoint container as the office programs write it."""
+    part, suffix = OOXML_TYPES[extension]
+    content_type = main_type or f"application/vnd.openxmlformats-officedocument.{suffix}"
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/{part}" ContentType="{content_type}"/></Types>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", manifest)
+        archive.writestr(part, "<root/>")
+    return buffer.getvalue()
+
+
+def opendocument_file(mimetype):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def stored_files(media_root):
+    return [path for path in media_root.rglob("*") if path.is_file()]
+
+
+# --- what is accepted, and the facts learnt from it ---------------------------
+
+
+def test_pdf_facts_come_from_the_bytes(db):
+    pdf = make_pdf(pages=3)
+    facts = inspect_upload(ContentFile(pdf, name="Plan.PDF"))
+    assert facts.content_type == "application/pdf"
+    assert facts.page_count == 3
+    assert facts.size == len(pdf)
+    assert len(facts.sha256) == 64
+
+
+@pytest.mark.parametrize("extension", ["docx", "xlsx", "pptx"])
+def test_office_open_xml_files_are_accepted(extension):
+    facts = inspect_upload(ContentFile(ooxml_file(extension), name=f"budsjett.{extension}"))
+    assert facts.format.extension == extension
+    assert facts.content_type.startswith("application/vnd.openxmlformats-officedocument.")
+    assert facts.page_count is None
+
+
+@pytest.mark.parametrize(
+    "extension, mimetype",
+    [
+        ("odt", "application/vnd.oasis.opendocument.text"),
+        ("ods", "application/vnd.oasis.opendocument.spreadsheet"),
+    ],
+)
+def test_opendocument_files_are_accepted(extension, mimetype):
+    facts = inspect_upload(ContentFile(opendocument_file(mimetype), name=f"referat.{extension}"))
+    assert facts.content_type == mimetype
+
+
+def test_version_create_stores_under_a_generated_name(db, media_root):
+    document = make_document()
+    version = version_create(
+        document=document, uploaded_file=ContentFile(ooxml_file("xlsx"), name="../../budsjett.xlsx")
+    )
+    assert version.original_filename == "budsjett.xlsx"
+    assert version.file.name.startswith("documents/")
+    assert version.file.name.endswith(".xlsx")
+    assert "budsjett" not in version.file.name
+    assert (media_root / version.file.name).read_bytes() == ooxml_file("xlsx")
+
+
+# --- what is refused ------------------------------------------------------------
+
+REFUSED = {
+    "html_named_pdf": ("rapport.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
+    "script_named_pdf": ("rapport.pdf", b"#!/bin/sh\nrm -rf /\n"),
+    "svg": ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>'),
+    "html": ("side.html", b"<html></html>"),
+    "svg_named_pdf": ("logo.pdf", b'<?xml version="1.0"?><svg/>'),
+    "exe": ("program.exe", b"MZ\x90\x00"),
+    "no_extension": ("README", b"%PDF-1.4"),
+    "zero_bytes": ("tom.pdf", b""),
+    "broken_pdf": ("øydelagd.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n%%EOF"),
+    "pdf_named_docx": ("plan.docx", make_pdf()),
+    "zip_named_docx": ("plan.docx", opendocument_file("application/zip")),
+    "macro_docm_named_docx": (
+        "plan.docx",
+        ooxml_file("docx", main_type="application/vnd.ms-word.document.macroEnabled.main+xml"),
+    ),
+    "xlsx_named_docx": ("plan.docx", ooxml_file("xlsx")),
+    "odt_named_ods": ("tal.ods", opendocument_file("application/vnd.oasis.opendocument.text")),
+    "docx_named_odt": ("tekst.odt", ooxml_file("docx")),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_refused_files_leave_no_row_and_no_file(case, db, media_root):
+    filename, data = REFUSED[case]
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    with pytest.raises(ValidationError):
+        version_create(document=document, uploaded_file=ContentFile(data, name=filename))
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_html_named_pdf_gets_a_clear_message():
+    with pytest.raises(ValidationError) as refused:
+        inspect_upload(ContentFile(b"<html><body>Hei</body></html>", name="plan.pdf"))
+    assert refused.value.code == "markup"
+
+
+def test_zero_byte_file_is_refused_as_empty():
+    with pytest.raises(ValidationError) as refused:
+        inspect_upload(ContentFile(b"", name="plan.pdf"))
+    assert refused.value.code == "empty"
+
+
+def test_one_byte_over_the_limit_is_refused(settings):
+    pdf = make_pdf(padding=500)
+    settings.DOCUMENT_MAX_UPLOAD_SIZE = len(pdf) - 1
+    with pytest.raises(ValidationError) as refused:
+        inspect_upload(ContentFile(pdf, name="plan.pdf"))
+    assert refused.value.code == "too_large"
+    settings.DOCUMENT_MAX_UPLOAD_SIZE = len(pdf)
+    assert inspect_upload(ContentFile(pdf, name="plan.pdf")).size == len(pdf)
+
+
+def test_same_file_twice_is_refused(db, media_root):
+    document = make_document()
+    files_before = stored_files(media_root)
+    with pytest.raises(ValidationError) as refused:
+        version_create(document=document, uploaded_file=ContentFile(make_pdf(), name="plan.pdf"))
+    assert refused.value.code == "duplicate"
+    assert document.versions.count() == 1
+    assert stored_files(media_root) == files_before
+
+
+def test_a_failure_after_storing_removes_the_file(db, media_root, monkeypatch):
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(DocumentVersion, "save", fail)
+    with pytest.raises(RuntimeError):
+        version_create(document=document, uploaded_file=ContentFile(make_pdf(), name="plan.pdf"))
+    assert stored_files(media_root) == []
+
+
+# --- file names -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "hostile, expected",
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\windows\\system.ini.pdf", "system.ini.pdf"),
+        ("CON.pdf", "CON_.pdf"),
+        ("lpt1.PDF", "lpt1_.PDF"),
+        ('plan "endeleg".pdf', "plan _endeleg_.pdf"),
+        ("plan\r\nSet-Cookie: x=1.pdf", "planSet-Cookie_ x=1.pdf"),
+        ("\u202eFDP.exe.pdf", "FDP.exe.pdf"),
+        ("Årsplan for Ål – særskilt.pdf", "Årsplan for Ål – særskilt.pdf"),
+        ("📄 plan 🎉.pdf", "📄 plan 🎉.pdf"),
+        ("...pdf", "pdf"),  # a name of dots only: no extension left, so refused
+        ("", "document"),
+    ],
+)
+def test_clean_filename(hostile, expected):
+    assert clean_filename(hostile) == expected
+
+
+def test_long_names_keep_their_extension():
+    name = clean_filename("å" * 300 + ".pdf")
+    assert len(name) == 255
+    assert name.endswith("å.pdf")
+
+
+# --- the streaming size limit -----------------------------------------------------
+
+
+def test_size_limit_handler_stops_passing_bytes_past_the_limit(settings, rf):
+    settings.DOCUMENT_MAX_UPLOAD_SIZE = 10
+    request = rf.post("/")
+    handler = DocumentSizeLimitUploadHandler(request)
+    handler.new_file("file", "plan.pdf", "application/pdf", None)
+    assert handler.receive_data_chunk(b"x" * 6, 0) == b"x" * 6
+    assert handler.receive_data_chunk(b"x" * 4, 6) == b"x" * 4
+    with pytest.raises(SkipFile):
+        handler.receive_data_chunk(b"x", 10)
+    assert request.oversized_uploads == {"file"}
+
+
+@pytest.fixture
+def editor(db, client):
+    user = get_user_model().objects.create_superuser("redaktor", "r@example.org", "x" * 20)
+    client.force_login(user)
+    return user
+
+
+def upload_url(document):
+    return reverse("admin:documents_document_upload", args=[document.pk])
+
+
+def post_upload(client, document, data, filename, **fields):
+    payload = {"file": SimpleUploadedFile(filename, data), "publish": "on", **fields}
+    return client.post(upload_url(document), payload)
+
+
+def test_admin_upload_page_renders(client, editor):
+    document = make_document()
+    response = client.get(upload_url(document))
+    assert response.status_code == 200
+    assert b'enctype="multipart/form-data"' in response.content
+    assert b"PDF, DOCX, XLSX, PPTX, ODT, ODS" in response.content
+    change = client.get(reverse("admin:documents_document_change", args=[document.pk]))
+    assert upload_url(document).encode() in change.content
+
+
+def test_admin_upload_adds_a_checked_version(client, editor):
+    document = make_document()
+    response = post_upload(
+        client, document, make_pdf(pages=4), "../Plan v2.pdf", note_nn="Nytt budsjett"
+    )
+    assert response.status_code == 302
+    version = document.versions.order_by("-id").first()
+    assert document.versions.count() == 2
+    assert (version.original_filename, version.page_count) == ("Plan v2.pdf", 4)
+    assert version.note_nn == "Nytt budsjett"
+    assert version.uploaded_by == editor
+    assert version.is_published
+
+
+def test_admin_upload_refuses_an_html_file_with_a_message(client, editor, media_root):
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    response = post_upload(client, document, b"<html><script></script></html>", "plan.pdf")
+    assert response.status_code == 200
+    assert response.context["form"].errors.as_data()["file"][0].code == "markup"
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_admin_upload_over_the_limit_is_dropped_while_streaming(
+    client, editor, media_root, settings, tmp_path
+):
+    pdf = make_pdf(padding=5000)
+    settings.DOCUMENT_MAX_UPLOAD_SIZE = len(pdf) - 1
+    # Past this size Django writes uploads to a temporary file: check it is gone too.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "incoming"
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    response = post_upload(client, document, pdf, "plan.pdf")
+    assert response.status_code == 200
+    assert response.context["form"].errors.as_data()["file"][0].code == "too_large"
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+    assert list(settings.FILE_UPLOAD_TEMP_DIR.iterdir()) == []
+
+
+def test_admin_upload_keeps_csrf_protection(db, editor):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(editor)
+    document = make_document()
+    response = strict.post(upload_url(document), {"file": SimpleUploadedFile("a.pdf", make_pdf(2))})
+    assert response.status_code == 403
+    assert document.versions.count() == 1
+
+
+def test_admin_upload_needs_permission(client, db):
+    user = get_user_model().objects.create_user("lesar", "l@example.org", "x" * 20, is_staff=True)
+    client.force_login(user)
+    document = make_document()
+    response = post_upload(client, document, make_pdf(pages=2), "plan.pdf")
+    assert response.status_code == 403
+    assert document.versions.count() == 1
+
+
+def test_adding_a_document_leads_to_the_upload_page(client, editor):
+    response = client.post(
+        reverse("admin:documents_document_add"),
+        {
+            "title_nn": "Referat",
+            "slug": "referat",
+            "kind": "report",
+            "is_published": "on",
+            "versions-TOTAL_FORMS": "0",
+            "versions-INITIAL_FORMS": "0",
+        },
+    )
+    document = Document.objects.get(slug="referat")
+    assert response.status_code == 302
+    assert response["Location"] == upload_url(document)
