@@ -3,14 +3,16 @@
 One gzip-compressed tar file:
 
     manifest.json   format, version, time, and the SHA-256 and size of every other member
-    data.json       dumpdata of every model worth keeping, with natural keys for users,
-                    groups, permissions and content types so it loads into a fresh database
+    data.json       every row worth keeping, in loaddata's JSON with natural keys for
+                    users, groups, permissions and content types, so it loads into a
+                    freshly migrated database
     media/<name>    every file in the default storage (filesystem or S3 alike)
 
 Restoring verifies the whole archive before it touches anything, and only
 restores into an empty database and an empty media storage.
 """
 
+import datetime
 import hashlib
 import io
 import json
@@ -24,9 +26,11 @@ from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core import serializers
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -74,23 +78,44 @@ def media_names(storage=default_storage, folder=""):
     return sorted(names)
 
 
+class PreciseJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder cuts times to milliseconds; a backup keeps every microsecond."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
 def dump_data(path):
-    labels = [model._meta.label for model in backed_up_models()]
-    with transaction.atomic():
+    """Write every backed-up row as loaddata's JSON, models in dependency order.
+
+    Like `dumpdata --all --natural-foreign --natural-primary`, but with full
+    time precision, so a restored row is identical to the saved one.
+    """
+    by_app = {}
+    for model in backed_up_models():
+        by_app.setdefault(apps.get_app_config(model._meta.app_label), []).append(model)
+    models = serializers.sort_dependencies(by_app.items(), allow_cycles=True)
+    with transaction.atomic(), open(path, "w", encoding="utf-8") as out:
         if connection.vendor == "postgresql":
             # One consistent snapshot across all tables while the site runs on.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        call_command(
-            "dumpdata",
-            *labels,
-            format="json",
-            indent=1,
-            natural_foreign=True,
-            natural_primary=True,
-            output=str(path),
-            verbosity=0,
-        )
+        out.write("[")
+        first = True
+        for model in models:
+            rows = serializers.serialize(
+                "python",
+                model._base_manager.order_by(model._meta.pk.name).iterator(),
+                use_natural_foreign_keys=True,
+                use_natural_primary_keys=True,
+            )
+            for row in rows:
+                out.write("\n" if first else ",\n")
+                out.write(json.dumps(row, cls=PreciseJSONEncoder, ensure_ascii=False))
+                first = False
+        out.write("\n]\n")
 
 
 def write_archive(destination):
@@ -231,10 +256,12 @@ def restore_archive(source):
                     saved.append(stored)
                     if stored != name:
                         raise BackupError(f"The storage renamed {name!r} to {stored!r}.")
-        except Exception:
+        except Exception as error:
             # The transaction rolled back; take the files back out too.
             for name in saved:
                 default_storage.delete(name)
-            raise
+            if isinstance(error, BackupError):
+                raise
+            raise BackupError(f"The archive's data could not be loaded: {error}") from error
         rows = len(json.loads((Path(workdir) / DATA).read_text()))
     return rows, len(media)
