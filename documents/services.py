@@ -56,7 +56,8 @@ def version_create(
             # The storage name comes from version_upload_to, never from the editor.
             version.file.save(facts.original_filename, uploaded_file, save=False)
             version.save()
-            _touch(document, now)
+            if publish:
+                _touch(document, now)
     except BaseException as error:
         if version.file.name:
             version.file.storage.delete(version.file.name)
