@@ -4,19 +4,16 @@ import json
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
+from .axe import axe_violations, describe
 from .conftest import ARTIFACTS, LANGUAGES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Files and machine-readable views are not pages a visitor reads.
 SKIPPED_SUFFIXES = (".pdf", ".csv", ".json", ".xml", ".txt", ".ics", ".rss", ".atom")
 SKIPPED_PARTS = ("/download/", "/feed", "/admin/", "/static/", "/media/")
 MAX_PAGES = 400
-
-AXE_SCRIPT = Axe().axe_script
 
 
 def is_crawlable(url, origin):
@@ -39,23 +36,6 @@ def normalise(url):
 
 def links_on(page):
     return page.eval_on_selector_all("a[href]", "links => links.map(link => link.href)")
-
-
-def axe_violations(page):
-    # Evaluated rather than added as a <script> tag: the site's CSP blocks inline scripts.
-    page.evaluate(AXE_SCRIPT)
-    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
-    results = page.evaluate("options => axe.run(document, options)", options)
-    return results["violations"]
-
-
-def describe(url, violations):
-    lines = []
-    for violation in violations:
-        targets = [" ".join(node["target"]) for node in violation["nodes"][:5]]
-        lines.append(f"{url}: {violation['id']} ({violation['impact']}): {violation['help']}")
-        lines.extend(f"    at {target}" for target in targets)
-    return lines
 
 
 def test_every_public_page_passes_axe_in_all_languages(site, page):

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import translation
 
+from .axe import axe_violations, describe
 from .conftest import LANGUAGES, path_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,11 +88,16 @@ def test_focus_is_visible_on_links_and_the_download_button(site, page, page_path
 
 def test_no_horizontal_scrolling_at_320_pixels(site, page, page_paths):
     page.set_viewport_size({"width": 320, "height": 640})
+    problems = []
     for code in LANGUAGES:
         for path in page_paths[code].values():
             page.goto(site.url + path)
             width = page.evaluate("() => document.scrollingElement.scrollWidth")
             assert width <= 320, f"{path} is {width} px wide at 320 px"
+            if code == "nn":
+                # The small-screen layout (tables that scroll, wrapped menus) is checked too.
+                problems += describe(path, axe_violations(page))
+    assert problems == [], "\n".join(problems)
 
 
 def test_navigation_and_download_work_without_javascript(site, chromium, page_paths, hallingdal):
