@@ -13,8 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from hallingdal.cache import PageCacheAdminMixin
-
 from .forms import VersionUploadForm
 from .models import Document, DocumentVersion
 from .responses import file_response
@@ -72,7 +70,7 @@ class DocumentVersionInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(PageCacheAdminMixin, TabbedTranslationAdmin):
+class DocumentAdmin(TabbedTranslationAdmin):
     list_display = ["title", "kind", "programme", "is_published", "updated_at"]
     list_filter = ["is_published", "kind", "programme"]
     list_select_related = ["programme"]
@@ -177,7 +175,7 @@ class DocumentAdmin(PageCacheAdminMixin, TabbedTranslationAdmin):
 
 
 @admin.register(DocumentVersion)
-class DocumentVersionAdmin(PageCacheAdminMixin, TabbedTranslationAdmin):
+class DocumentVersionAdmin(TabbedTranslationAdmin):
     list_display = [
         "document",
         "original_filename",

@@ -72,12 +72,15 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    # django.contrib.staticfiles, collecting only the jQuery UI files we use.
+    "hallingdal.apps.SiteStaticFilesConfig",
     "django.contrib.sitemaps",
     "csp",
     "axes",
     "programme",
     "documents",
+    # After the content apps: connects their signals to the page cache.
+    "hallingdal.cache.PageCacheConfig",
 ]
 
 MIDDLEWARE = [
@@ -89,8 +92,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Whole pages for anonymous visitors; a hit skips everything below.
+    "hallingdal.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "hallingdal.admin_language.AdminLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -128,6 +134,22 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache per worker by default; REDIS_URL (redis://host:6379/0) gives one
+# shared by every worker on every server. See hallingdal/cache.py.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    )
+}
+# Cached pages for anonymous visitors; DJANGO_PAGE_CACHE=off measures without.
+PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", default=True)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -146,6 +168,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The admin is for the council's staff, who work in Nynorsk.
+ADMIN_LANGUAGE_CODE = "nn"
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
@@ -180,6 +204,8 @@ MEDIA_URL = "/media/"
 DOCUMENT_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
 
 LOGIN_URL = "admin:login"
+# Links typed by editors without a scheme are taken as https (Django 6 default).
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Security and production -------------------------------------------------
 # Headers, cookies, HTTPS, admin login throttling and logging. Production sets
