@@ -20,6 +20,10 @@ urlpatterns = [
         name="municipality_detail",
     ),
     path("funding/", views.funding, name="funding"),
+    path("funding/open-data/", views.open_data, name="open_data"),
+    path("funding/grants.csv", views.grants_csv, name="grants_csv"),
+    path("funding/grants.json", views.grants_json, name="grants_json"),
+    path("search/", views.site_search, name="search"),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
 ]

@@ -1,8 +1,14 @@
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from documents.models import Document, DocumentKind
 
+from . import images, opendata, search
 from .models import Grant, Municipality, Phase, Programme
 
 
@@ -86,6 +92,83 @@ def funding(request):
     """Every published grant, by programme, with totals and shares of the frame."""
     programmes = Programme.objects.published().with_public_relations()
     return render(request, "programme/funding.html", {"programmes": programmes})
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def open_data(request):
+    """What the funding data files contain, and the licence they are under."""
+    return render(
+        request,
+        "programme/open_data.html",
+        {"fields": opendata.FIELDS, "licence": opendata.LICENCE},
+    )
+
+
+def open_data_headers(response, filename, disposition):
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    # Public data without cookies: other sites' scripts may read it too.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def grants_csv(request):
+    # With a byte order mark, Excel opens the file as UTF-8, so "Ål" stays "Ål".
+    text = "\ufeff" + opendata.grants_csv(opendata.grant_rows(request))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    return open_data_headers(response, f"hallingdal-grants-{get_language()}.csv", "attachment")
+
+
+def grants_json(request):
+    documentation = request.build_absolute_uri(reverse("programme:open_data"))
+    text = opendata.grants_json(opendata.grant_rows(request), documentation_url=documentation)
+    response = HttpResponse(text, content_type="application/json; charset=utf-8")
+    return open_data_headers(response, f"hallingdal-grants-{get_language()}.json", "inline")
+
+
+def site_search(request):
+    """Search everything public; bad queries get a message (and a 400), never an error page."""
+    raw_query = request.GET.get("q", "")
+    context = {"query": raw_query.replace("\x00", "")[: search.MAX_QUERY_LENGTH]}
+    try:
+        query = search.clean_query(raw_query)
+    except search.QueryRejected as rejected:
+        context["error"] = rejected.message
+        return render(request, "programme/search.html", context, status=400)
+    context["query"] = query
+    if query:
+        terms = search.search_terms(query)
+        context["results"] = [
+            {"result": result, "snippet": search.highlight(result.snippet, terms)}
+            for result in search.search(query, get_language())
+        ]
+    return render(request, "programme/search.html", context)
+
+
+@require_GET
+def image_rendition(request, kind, slug, fingerprint, width, ext):
+    """A resized editor's picture, made on first request (see programme/images.py)."""
+    spec = images.SPECS.get(kind)
+    if spec is None:
+        raise Http404
+    obj = get_object_or_404(spec.model.objects.published(), slug=slug)
+    name = images.rendition_file(kind, obj, fingerprint, width, ext)
+    if name is None:
+        raise Http404
+    response = FileResponse(default_storage.open(name), content_type=images.CONTENT_TYPES[ext])
+    # The address names the picture and size, so it never changes content.
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def accessibility_statement(request):

@@ -16,6 +16,13 @@ from tests.factories import make_grant, make_phase, make_programme
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def without_page_cache(settings):
+    """These tests change content between requests without the admin."""
+    settings.PAGE_CACHE = False
+
+
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
