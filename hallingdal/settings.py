@@ -72,7 +72,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    # django.contrib.staticfiles, collecting only the jQuery UI files we use.
+    "hallingdal.apps.SiteStaticFilesConfig",
     "django.contrib.sitemaps",
     "csp",
     "axes",
