@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format messages browser check-browser clean
+.PHONY: run serve test test-sqlite test-postgres lint format messages browser check-browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,23 @@ run: $(VENV)/.installed
 	@echo "  Make an admin user with:  $(BIN)/python manage.py createsuperuser"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Production mode on this machine, to try it out or load-test it: DEBUG off,
+# gunicorn, whitenoise with hashed and compressed static files. For local trial
+# only, it makes up a throwaway secret key (in the untracked .serve-secret-key),
+# uses SQLite and listens on 127.0.0.1. Real production sets every variable
+# itself (.env.example, docs/deploy.md); variables already set here win.
+serve: export DJANGO_DEBUG := false
+serve: export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost
+serve: export DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
+serve: export GUNICORN_BIND ?= 127.0.0.1:$(PORT)
+serve: $(VENV)/.installed
+	@test -s .serve-secret-key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > .serve-secret-key
+	export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .serve-secret-key)}" && \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py load_hallingdal && \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	exec $(BIN)/gunicorn --config gunicorn.conf.py
 
 # The whole suite on SQLite, then again on a throwaway PostgreSQL 15 cluster.
 test: $(VENV)/.installed browser
