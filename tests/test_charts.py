@@ -10,7 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from programme.charts import FUNDER_COLOURS, STATUS_COLOURS, funding_chart_layout
+from programme.charts import (
+    CHART_PLOT_WIDTH,
+    FUNDER_COLOURS,
+    STATUS_COLOURS,
+    funding_chart_layout,
+)
 from programme.models import Programme
 from tests.factories import make_grant, make_phase, make_programme
 
@@ -120,9 +125,9 @@ def test_funding_chart_bars_are_proportional_to_the_total_budget(hallingdal):
     layout = funding_chart_layout(programme)
 
     awarded, unrecorded = layout.bars
-    assert awarded.width == pytest.approx(464 * 2_680_000 / 6_600_000, abs=0.01)
+    assert awarded.width == pytest.approx(CHART_PLOT_WIDTH * 2_680_000 / 6_600_000, abs=0.01)
     assert unrecorded.is_unrecorded
-    assert awarded.width + unrecorded.width == pytest.approx(464, abs=0.02)
+    assert awarded.width + unrecorded.width == pytest.approx(CHART_PLOT_WIDTH, abs=0.02)
     assert awarded.x + awarded.width == pytest.approx(unrecorded.x, abs=0.01)
 
 
