@@ -1,6 +1,6 @@
 """Template helpers for money, shares and the language switcher."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.conf import settings
@@ -29,7 +29,8 @@ def percent(share, decimals=1):
     """Format a 0-1 share as a percentage in the active language."""
     if share is None:
         return ""
-    value = Decimal(share) * 100
+    # number_format cuts off extra decimals; round half up first, as people do.
+    value = (Decimal(share) * 100).quantize(Decimal(1).scaleb(-int(decimals)), ROUND_HALF_UP)
     figure = number_format(value, int(decimals), use_l10n=True)
     if translation.get_language() == "en":
         return f"{figure}%"
