@@ -36,7 +36,10 @@ class RequestIdFilter(logging.Filter):
     """Give every record a request_id: the current request's, or "-" outside one."""
 
     def filter(self, record):
-        record.request_id = current_request_id.get()
+        # django.request logs 4xx/5xx after the middleware has finished, but
+        # hands over the request itself.
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "id", None) or current_request_id.get()
         return True
 
 

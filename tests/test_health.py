@@ -1,9 +1,13 @@
 """/healthz: 200 when the database answers, 503 when it does not, never cached."""
 
+import io
 import json
+import logging
 
 import pytest
 from django.db import connection
+
+from hallingdal.request_id import OneLineFormatter
 
 
 def test_health_is_ok_when_the_database_answers(client, db):
@@ -46,3 +50,22 @@ def test_health_is_503_when_the_database_does_not_answer(client, database_down):
     assert response.status_code == 503
     assert json.loads(response.content) == {"status": "unavailable", "database": "down"}
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_failure_is_logged_on_one_line_with_the_request_id(client, database_down):
+    handler = next(
+        handler
+        for handler in logging.getLogger().handlers
+        if isinstance(handler.formatter, OneLineFormatter)
+    )
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        client.get("/healthz", headers={"X-Request-ID": "probe-42"})
+    finally:
+        handler.setStream(previous)
+    errors = [line for line in stream.getvalue().splitlines() if " ERROR " in line]
+    assert errors and all("[probe-42]" in line for line in errors)
+    (cause,) = [line for line in errors if "the database does not answer" in line]
+    assert "Traceback" in cause  # the traceback, escaped onto the same line
+    assert any("Service Unavailable: /healthz" in line for line in errors)

@@ -194,8 +194,12 @@ class QueryNames(HTMLParser):
         self.names = set()
 
     def handle_starttag(self, tag, attrs):
-        href = dict(attrs).get("href") or ""
+        attrs = dict(attrs)
+        href = attrs.get("href") or ""
         self.names.update(name for name, _ in parse_qsl(urlsplit(href).query))
+        # Fields of GET forms (search, filters) are query parameters too.
+        if tag in ("input", "select", "textarea") and attrs.get("name"):
+            self.names.add(attrs["name"])
 
 
 def parameters_of(client, path):

@@ -1,0 +1,182 @@
+"""Production settings from the environment, checked in fresh processes.
+
+Settings are read once per process, so each case runs manage.py in a
+subprocess with exactly the environment production would have.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management.utils import get_random_secret_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def production_env(tmp_path, **overrides):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_")) and key != "PYTEST_CURRENT_TEST"
+    }
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=get_random_secret_key() + get_random_secret_key(),
+        DJANGO_ALLOWED_HOSTS="hallingdal.example.no",
+        DJANGO_HTTPS="true",
+        DJANGO_PROXY_COUNT="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+    )
+    env.update(overrides)
+    return {key: value for key, value in env.items() if value is not None}
+
+
+def manage(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_reports_nothing_with_production_variables(tmp_path):
+    result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_would_warn_about_plain_http(tmp_path):
+    """The check itself is live: without HTTPS it does warn."""
+    env = production_env(tmp_path, DJANGO_HTTPS="false")
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "missing", [("DJANGO_SECRET_KEY",), ("DJANGO_ALLOWED_HOSTS",), ("DATABASE_URL",)]
+)
+def test_missing_required_variables_stop_start_up_naming_them(tmp_path, missing):
+    env = production_env(tmp_path, **{name: None for name in missing})
+    result = manage(env, "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    for name in missing:
+        assert name in result.stderr
+
+
+def test_all_missing_variables_are_named_at_once(tmp_path):
+    env = production_env(
+        tmp_path, DJANGO_SECRET_KEY=None, DJANGO_ALLOWED_HOSTS=None, DATABASE_URL=None
+    )
+    result = manage(env, "check")
+    message = result.stderr.strip().splitlines()[-1]
+    for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"):
+        assert name in message
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    import re
+
+    settings_source = (ROOT / "hallingdal" / "settings.py").read_text()
+    gunicorn_source = (ROOT / "gunicorn.conf.py").read_text()
+    read = set(
+        re.findall(
+            r"""(?:environ\.get|environ\[|env_bool|env_list)\(?\s*["']([A-Z_]+)["']""",
+            settings_source + gunicorn_source,
+        )
+    )
+    read |= {"DATABASE_URL"}  # read by dj-database-url
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read, "found no variables in the settings"
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url, **headers):
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_production_server_serves_pages_static_files_and_one_line_logs(tmp_path):
+    """What `make serve` runs: migrate, collectstatic, gunicorn with DEBUG off."""
+    import re
+    import time
+
+    port = free_port()
+    env = production_env(
+        tmp_path,
+        DJANGO_HTTPS="false",
+        DJANGO_PROXY_COUNT="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
+    )
+    for command in (("migrate", "--noinput"), ("load_hallingdal",), ("collectstatic", "--noinput")):
+        result = manage(env, *command)
+        assert result.returncode == 0, result.stderr
+    log = (tmp_path / "server.log").open("w+")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                status, headers, body = fetch(f"{base}/nn/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+        assert "Set-Cookie" not in headers
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+
+        stylesheet = re.search(rb'href="(/static/css/site\.[0-9a-f]{12}\.css)"', body).group(1)
+        for encoding in ("br", "gzip"):
+            status, headers, _ = fetch(base + stylesheet.decode(), **{"Accept-Encoding": encoding})
+            assert status == 200
+            assert headers["Content-Encoding"] == encoding
+            assert "immutable" in headers["Cache-Control"]
+            max_age = int(re.search(r"max-age=(\d+)", headers["Cache-Control"]).group(1))
+            assert max_age >= 365 * 24 * 3600
+
+        status, headers, _ = fetch(f"{base}/nn/no-such-page/", **{"X-Request-ID": "trace-404"})
+        assert status == 404 and headers["X-Request-ID"] == "trace-404"
+        assert fetch(f"{base}/healthz")[0] == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    log.seek(0)
+    lines = log.read().splitlines()
+    not_found = [line for line in lines if "[trace-404]" in line]
+    assert any("WARNING django.request" in line and "Not Found" in line for line in not_found)
+    assert any(
+        '"GET /nn/no-such-page/ HTTP/1.1" 404' in line and "request_id=trace-404" in line
+        for line in lines
+    )
+    assert env["DJANGO_SECRET_KEY"] not in "\n".join(lines)
