@@ -48,6 +48,22 @@ def _require_chromium():
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def static_files_served():
+    """Let the live server serve the stylesheet straight from static/.
+
+    pytest-django only wraps its live server in a static files handler when the
+    app is listed as "django.contrib.staticfiles", and ours has its own
+    AppConfig; WhiteNoise's finders mode does the same job without collectstatic.
+    """
+    from django.conf import settings
+
+    previous = getattr(settings, "WHITENOISE_USE_FINDERS", None)
+    settings.WHITENOISE_USE_FINDERS = True
+    yield
+    settings.WHITENOISE_USE_FINDERS = previous
+
+
 @pytest.fixture(scope="session")
 def chromium():
     _require_chromium()

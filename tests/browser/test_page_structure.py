@@ -12,6 +12,9 @@ LANDMARKS = ("banner", "navigation", "main", "contentinfo")
 HEADING_LEVELS = """() => Array.from(document.querySelectorAll("h1, h2, h3, h4, h5, h6"))
     .filter(heading => heading.getClientRects().length > 0)
     .map(heading => Number(heading.tagName[1]))"""
+# The header's brand colour comes from site.css; unstyled it would be transparent.
+STYLESHEET_LOADED = """() => getComputedStyle(document.querySelector(".site-header"))
+    .backgroundColor !== 'rgba(0, 0, 0, 0)'"""
 FOCUS_STYLE_OF = """element => {
     const style = getComputedStyle(element);
     return [style.outlineStyle, style.outlineWidth, style.outlineColor, style.boxShadow].join(" ");
@@ -36,6 +39,7 @@ def test_every_page_type_has_landmarks_and_headings_in_order(site, page, page_pa
     for code in LANGUAGES:
         for path in page_paths[code].values():
             page.goto(site.url + path)
+            assert page.evaluate(STYLESHEET_LOADED), f"{path} is shown without its stylesheet"
             assert page.locator("html").get_attribute("lang") == code, path
             for role in LANDMARKS:
                 assert page.get_by_role(role).count() >= 1, f"{path} has no {role} landmark"
@@ -45,6 +49,18 @@ def test_every_page_type_has_landmarks_and_headings_in_order(site, page, page_pa
             assert levels[0] == 1, f"{path} does not start with h1: {levels}"
             for previous, level in zip(levels, levels[1:], strict=False):
                 assert level <= previous + 1, f"{path} skips a heading level: {levels}"
+
+
+def test_screen_readers_get_names_without_decoration(site, page, page_paths):
+    """Separators and icons drawn by CSS stay out of what screen readers announce."""
+    page.goto(site.url + page_paths["en"]["document"])
+    breadcrumbs = page.get_by_role("navigation", name="You are here").aria_snapshot()
+    assert "›" not in breadcrumbs
+    assert "Documents" in breadcrumbs
+    download = page.locator("main a.download").first
+    assert download.evaluate("link => getComputedStyle(link, '::before').content") != "none"
+    name = page.locator("main").aria_snapshot()
+    assert 'link "Download Project plan' in name
 
 
 def test_head_has_language_alternates_canonical_and_description(site, page, page_paths):

@@ -78,4 +78,12 @@ def test_screenshots_of_every_page_type(site, page, page_paths):
             target = folder / f"{name}-{width}.png"
             page.screenshot(path=target, full_page=True)
             written.append(target)
+    # How the funding table and the document list come out on paper.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 794, "height": 1123})
+    for name in ("funding", "documents"):
+        page.goto(site.url + page_paths["nn"][name])
+        target = folder / f"{name}-print.png"
+        page.screenshot(path=target, full_page=True)
+        written.append(target)
     assert all(path.stat().st_size > 1000 for path in written)
