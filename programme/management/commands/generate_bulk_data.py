@@ -1,0 +1,276 @@
+"""Add a large, clearly made-up data set beside the real content.
+
+For the query-budget tests and `make bench`: 50 programmes, 500 phases,
+2,000 grants, 1,000 documents with 2,000 versions (small real PDFs) and 200
+municipalities, plus one document with a 1 MB PDF for the download benchmark.
+Every slug starts with "bulk-" and every title says "Test", so nobody takes
+it for real content. Rows are written with bulk_create (seconds, not
+minutes); running it again changes nothing unless --reset is given.
+"""
+
+import hashlib
+import random
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from documents.models import Document, DocumentKind, DocumentVersion, version_upload_to
+from documents.simple_pdf import text_pdf
+from hallingdal.cache import pages_changed
+from programme.models import Grant, Municipality, Phase, PhaseStatus, Programme
+
+PREFIX = "bulk-"
+PROGRAMMES = 50
+DRAFT_PROGRAMMES = 5  # a few unpublished ones, so the published() filters have work to do
+PHASES_PER_PROGRAMME = 10
+GRANTS_PER_PROGRAMME = 40
+DOCUMENTS_PER_PROGRAMME = 20
+VERSIONS_PER_DOCUMENT = 2
+MUNICIPALITIES = 200
+MUNICIPALITIES_PER_PROGRAMME = 8
+# Four-digit numbers no real municipality has had.
+FIRST_MUNICIPALITY_NUMBER = 7000
+LARGE_DOCUMENT_SLUG = f"{PREFIX}one-megabyte"
+LARGE_DOCUMENT_SIZE = 1_000_000
+FUNDERS = ["KMD", "Viken fylkeskommune", "Innovasjon Noreg", "Regionrådet", "Kommunane"]
+STATUSES = [PhaseStatus.COMPLETED, PhaseStatus.ACTIVE, PhaseStatus.PLANNED]
+KINDS = list(DocumentKind.values)
+PARAGRAPH = (
+    "Testinnhald for å måle nettstaden med mykje data. Teksten er laga av eit program "
+    "og seier ingenting om Hallingdal."
+)
+
+
+def texts(field, nn, nb, en):
+    return {f"{field}_nn": nn, f"{field}_nb": nb, f"{field}_en": en}
+
+
+def pdf_with_facts(lines, *, padding=0):
+    data = text_pdf([lines], padding=padding)
+    return data, hashlib.sha256(data).hexdigest()
+
+
+class Command(BaseCommand):
+    help = "Add a large made-up data set (slugs starting with 'bulk-') for tests and benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the generated data (and its files) first, then generate it again.",
+        )
+
+    def handle(self, *args, reset=False, **options):
+        started = time.monotonic()
+        if reset:
+            self.delete_bulk_data()
+        elif Programme.objects.filter(slug__startswith=PREFIX).exists():
+            self.stdout.write("Nothing to do: the bulk data is already there (--reset renews it).")
+            return
+        self.random = random.Random(2015)
+        self.stored_files = []
+        try:
+            with transaction.atomic():
+                counts = self.generate()
+        except BaseException:
+            storage = DocumentVersion._meta.get_field("file").storage
+            for name in self.stored_files:
+                storage.delete(name)
+            raise
+        # bulk_create sends no signals, so tell the page cache here.
+        pages_changed()
+        summary = ", ".join(f"{count:,} {name}" for name, count in counts.items())
+        seconds = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"Created {summary} in {seconds:.1f} s."))
+
+    def generate(self):
+        municipalities = self.create_municipalities()
+        programmes = self.create_programmes()
+        self.link_municipalities(programmes, municipalities)
+        phases = self.create_phases(programmes)
+        grants = self.create_grants(programmes, phases)
+        documents, versions = self.create_documents(programmes, phases)
+        return {
+            "programmes": len(programmes),
+            "phases": len(phases),
+            "grants": len(grants),
+            "documents": len(documents),
+            "versions": len(versions),
+            "municipalities": len(municipalities),
+        }
+
+    def create_municipalities(self):
+        return Municipality.objects.bulk_create(
+            Municipality(
+                number=str(FIRST_MUNICIPALITY_NUMBER + n),
+                name=f"Testkommune {n + 1}",
+                slug=f"{PREFIX}kommune-{n + 1:03d}",
+                **texts("description", PARAGRAPH, PARAGRAPH, PARAGRAPH),
+            )
+            for n in range(MUNICIPALITIES)
+        )
+
+    def create_programmes(self):
+        return Programme.objects.bulk_create(
+            Programme(
+                slug=f"{PREFIX}programme-{n:02d}",
+                **texts("title", f"Testprogram {n}", f"Testprogram {n}", f"Test programme {n}"),
+                **texts("summary", PARAGRAPH, PARAGRAPH, PARAGRAPH),
+                **texts("goal", PARAGRAPH, PARAGRAPH, PARAGRAPH),
+                **texts("body", "\n\n".join([PARAGRAPH] * 4), "", ""),
+                **texts("run_by", "Testrådet", "Testrådet", "The Test Council"),
+                total_budget=Decimal(self.random.randrange(2_000, 20_000) * 1_000),
+                planned_end_year=2015 + n % 10,
+                # Behind the real programme, which stays the front page.
+                position=1000 + n,
+                is_published=n > DRAFT_PROGRAMMES,
+            )
+            for n in range(1, PROGRAMMES + 1)
+        )
+
+    def link_municipalities(self, programmes, municipalities):
+        through = Programme.municipalities.through
+        through.objects.bulk_create(
+            through(programme_id=programme.pk, municipality_id=municipality.pk)
+            for programme in programmes
+            for municipality in self.random.sample(municipalities, MUNICIPALITIES_PER_PROGRAMME)
+        )
+
+    def create_phases(self, programmes):
+        phases = []
+        for programme in programmes:
+            starts_on = date(2010, 1, 1) + timedelta(days=self.random.randrange(2000))
+            for number in range(1, PHASES_PER_PROGRAMME + 1):
+                ends_on = starts_on + timedelta(days=180)
+                phases.append(
+                    Phase(
+                        programme=programme,
+                        number=number,
+                        **texts(
+                            "title",
+                            f"Testfase {number}",
+                            f"Testfase {number}",
+                            f"Test phase {number}",
+                        ),
+                        **texts("summary", PARAGRAPH, PARAGRAPH, PARAGRAPH),
+                        **texts("body", PARAGRAPH, "", ""),
+                        status=STATUSES[min(number - 1, 2)] if number < 4 else PhaseStatus.PLANNED,
+                        starts_on=starts_on,
+                        ends_on=ends_on,
+                        is_published=number != PHASES_PER_PROGRAMME,
+                    )
+                )
+                starts_on = ends_on + timedelta(days=1)
+        return Phase.objects.bulk_create(phases)
+
+    def create_grants(self, programmes, phases):
+        phases_by_programme = {}
+        for phase in phases:
+            phases_by_programme.setdefault(phase.programme_id, []).append(phase)
+        grants = []
+        for programme in programmes:
+            for n in range(GRANTS_PER_PROGRAMME):
+                funder = FUNDERS[n % len(FUNDERS)]
+                phase = (
+                    None if n % 4 == 0 else self.random.choice(phases_by_programme[programme.pk])
+                )
+                grants.append(
+                    Grant(
+                        programme=programme,
+                        phase=phase,
+                        **texts("funder", funder, funder, funder),
+                        **texts("description", "Testtilskot", "Testtilskudd", "Test grant"),
+                        amount=Decimal(self.random.randrange(10, 500) * 1_000),
+                        awarded_on=date(2012, 1, 1) + timedelta(days=self.random.randrange(2500)),
+                        is_published=n % 10 != 9,
+                    )
+                )
+        return Grant.objects.bulk_create(grants)
+
+    def create_documents(self, programmes, phases):
+        phases_by_programme = {}
+        for phase in phases:
+            phases_by_programme.setdefault(phase.programme_id, []).append(phase)
+        documents = []
+        for programme in programmes:
+            for n in range(1, DOCUMENTS_PER_PROGRAMME + 1):
+                documents.append(
+                    Document(
+                        slug=f"{programme.slug}-document-{n:02d}",
+                        **texts(
+                            "title", f"Testdokument {n}", f"Testdokument {n}", f"Test document {n}"
+                        ),
+                        **texts("description", PARAGRAPH, PARAGRAPH, PARAGRAPH),
+                        kind=KINDS[n % len(KINDS)],
+                        programme=programme,
+                        phase=self.random.choice(phases_by_programme[programme.pk])
+                        if n % 2
+                        else None,
+                        is_published=n != DOCUMENTS_PER_PROGRAMME,
+                    )
+                )
+        large = Document(
+            slug=LARGE_DOCUMENT_SLUG,
+            **texts("title", "Testdokument på 1 MB", "Testdokument på 1 MB", "1 MB test document"),
+            kind=DocumentKind.OTHER,
+            programme=programmes[-1],
+            is_published=True,
+        )
+        # One of the 1,000: the last programme gets 19 ordinary ones and the large one.
+        documents[-1] = large
+        documents = Document.objects.bulk_create(documents)
+
+        now = timezone.now()
+        versions = []
+        for document in documents:
+            for number in range(1, VERSIONS_PER_DOCUMENT + 1):
+                lines = [f"{document.title_en}, version {number}", PARAGRAPH]
+                padding = 0
+                if document.slug == LARGE_DOCUMENT_SLUG and number == VERSIONS_PER_DOCUMENT:
+                    padding = LARGE_DOCUMENT_SIZE - len(text_pdf([lines]))
+                versions.append(self.version(document, number, lines, padding, now))
+        return documents, DocumentVersion.objects.bulk_create(versions)
+
+    def version(self, document, number, lines, padding, now):
+        data, sha256 = pdf_with_facts(lines, padding=padding)
+        version = DocumentVersion(
+            document=document,
+            original_filename=f"{document.slug}-v{number}.pdf",
+            content_type="application/pdf",
+            size=len(data),
+            sha256=sha256,
+            page_count=1,
+            **texts("note", f"Versjon {number}", f"Versjon {number}", f"Version {number}"),
+            is_published=True,
+            # The newest version is the current one.
+            published_at=now - timedelta(days=VERSIONS_PER_DOCUMENT - number),
+        )
+        storage = version.file.storage
+        name = storage.save(
+            version_upload_to(version, version.original_filename), ContentFile(data)
+        )
+        self.stored_files.append(name)
+        version.file.name = name
+        return version
+
+    def delete_bulk_data(self):
+        storage = DocumentVersion._meta.get_field("file").storage
+        documents = Document.objects.filter(slug__startswith=PREFIX)
+        names = list(
+            DocumentVersion.objects.filter(document__in=documents).values_list("file", flat=True)
+        )
+        programmes = Programme.objects.filter(slug__startswith=PREFIX)
+        with transaction.atomic():
+            # Children first: documents and grants protect what they point at.
+            documents.delete()
+            Grant.objects.filter(programme__in=programmes).delete()
+            programmes.delete()
+            Municipality.objects.filter(slug__startswith=PREFIX).delete()
+        for name in names:
+            storage.delete(name)
+        self.stdout.write(f"Deleted the bulk data and {len(names):,} files.")
