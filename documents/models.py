@@ -138,6 +138,13 @@ class DocumentVersion(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    text = models.TextField(
+        _("text"),
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("Read from the file, for search."),
+    )
     note = models.CharField(
         _("what changed"), max_length=300, blank=True, help_text=_("For example: Revised budget.")
     )

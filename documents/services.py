@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Document, DocumentVersion
+from .text import extract_text
 from .validators import inspect_upload
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def version_create(
         size=facts.size,
         sha256=facts.sha256,
         page_count=facts.page_count,
+        text=extract_text(uploaded_file, content_type=facts.content_type),
         uploaded_by=uploaded_by,
         is_published=publish,
         published_at=now if publish else None,

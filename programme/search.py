@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -62,11 +62,6 @@ def search_terms(query):
     """The words of a query, for highlighting and the SQLite fallback."""
     words = re.findall(r"\w+", query)
     return list(dict.fromkeys(word.casefold() for word in words))[:MAX_TERMS]
-
-
-def document_versions_have_text():
-    """True once DocumentVersion stores the text extracted from its file."""
-    return any(field.name == "text" for field in DocumentVersion._meta.get_fields())
 
 
 @dataclass(frozen=True)
@@ -113,7 +108,7 @@ def current_version_text():
         .filter(document=OuterRef("pk"))
         .order_by("-published_at", "-id")
     )
-    return Coalesce(Cast(Subquery(versions.values("text")[:1]), TextField()), Value(""))
+    return Coalesce(Subquery(versions.values("text")[:1]), Value(""), output_field=TextField())
 
 
 def annotated(source, language):
@@ -121,7 +116,7 @@ def annotated(source, language):
     texts = {"search_title": localised(source.model, source.title_field, language)}
     for index, field in enumerate(source.text_fields):
         texts[f"search_text_{index}"] = localised(source.model, field, language)
-    if source.model is Document and document_versions_have_text():
+    if source.model is Document:
         texts["search_text_file"] = current_version_text()
     return source.queryset().annotate(**texts), list(texts)
 
