@@ -8,7 +8,7 @@ import pytest
 from .axe import axe_violations, describe
 from .conftest import ARTIFACTS, LANGUAGES
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Files and machine-readable views are not pages a visitor reads.
 SKIPPED_SUFFIXES = (".pdf", ".csv", ".json", ".xml", ".txt", ".ics", ".rss", ".atom")

@@ -6,7 +6,7 @@ from django.utils import translation
 from .axe import axe_violations, describe
 from .conftest import LANGUAGES, path_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANDMARKS = ("banner", "navigation", "main", "contentinfo")
 HEADING_LEVELS = """() => Array.from(document.querySelectorAll("h1, h2, h3, h4, h5, h6"))

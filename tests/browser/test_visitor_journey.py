@@ -5,7 +5,7 @@ from django.utils import translation
 
 from .conftest import ARTIFACTS, path_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MAX_TABS = 80
 SCREENSHOT_WIDTHS = (375, 1280)
