@@ -1,5 +1,7 @@
 """Skip link, landmarks, headings, focus, small screens and pages without JavaScript."""
 
+from pathlib import Path
+
 import pytest
 from django.utils import translation
 
@@ -136,3 +138,10 @@ def test_navigation_and_download_work_without_javascript(site, chromium, page_pa
         assert download.suggested_filename == project_plan.current_version.original_filename
     finally:
         context.close()
+
+
+def test_all_css_stays_within_20_kilobytes():
+    """One hand-written stylesheet, small enough for a slow line."""
+    css_folder = Path(__file__).resolve().parents[2] / "static" / "css"
+    total = sum(path.stat().st_size for path in css_folder.glob("**/*.css"))
+    assert 0 < total <= 20 * 1024, f"{total} bytes of CSS"
