@@ -1,4 +1,5 @@
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -88,10 +89,20 @@ class MunicipalityDetailView(DetailView):
         )
 
 
+# Each programme brings its chart and every grant: a few a page keep the page
+# light however many programmes the council runs.
+FUNDING_PROGRAMMES_PER_PAGE = 5
+
+
 def funding(request):
     """Every published grant, by programme, with totals and shares of the frame."""
     programmes = Programme.objects.published().with_public_relations()
-    return render(request, "programme/funding.html", {"programmes": programmes})
+    page_obj = Paginator(programmes, FUNDING_PROGRAMMES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programme/funding.html",
+        {"programmes": page_obj.object_list, "page_obj": page_obj},
+    )
 
 
 @require_GET
