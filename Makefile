@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-sqlite test-postgres lint format messages browser check-browser clean
+.PHONY: run serve test test-sqlite test-postgres lint format messages browser check-browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,19 @@ format: $(VENV)/.installed
 messages: $(VENV)/.installed
 	$(BIN)/python manage.py makemessages --locale nn --locale nb --locale en --no-obsolete --no-location --ignore '$(VENV)/*'
 	$(BIN)/python manage.py compilemessages --ignore '$(VENV)/*'
+
+# Requests per second of the production-mode site with wrk (bench/run.py), on
+# SQLite then PostgreSQL, about 6 minutes. BENCH_SECONDS=3 for a quick look.
+bench: $(VENV)/.installed
+	@if [ ! -x /usr/bin/wrk ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's wrk for the benchmark"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "!! /usr/bin/wrk is missing: install Debian's wrk package"; exit 1; \
+		fi; \
+	fi
+	$(BIN)/python bench/run.py $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

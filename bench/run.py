@@ -1,0 +1,342 @@
+"""Measure the production-mode site with wrk: `make bench` (see README, "Benchmarks").
+
+Builds a throwaway copy of the site (DEBUG off, a generated secret key,
+collectstatic, the Hallingdal content plus generate_bulk_data), serves it
+with gunicorn (gunicorn.conf.py, 2 sync workers) and runs wrk against a few
+addresses, first with the page cache warm and then with it switched off
+(DJANGO_PAGE_CACHE=off). The static CSS file, served by whitenoise from the
+same server, is the limit: every row is also given as a share of its
+requests per second. Runs on SQLite, then again on a throwaway PostgreSQL
+cluster (tests/postgres_server.py).
+
+    python bench/run.py                 # SQLite, then PostgreSQL
+    python bench/run.py --seconds 3     # shorter runs
+    python bench/run.py --database current   # only the database in DATABASE_URL
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+CONNECTIONS = 16
+THREADS = 2
+WORKERS = 2
+HOST = "127.0.0.1"
+
+# What the issue asks for, as shares of the static file's requests per second.
+WARM_TARGET = 0.6
+UNCACHED_HOME_TARGET = 0.1
+
+PROGRAMME_SLUG = "framtidstru-og-vekst-i-hallingdal"
+PROJECT_PLAN_SLUG = "prosjektplan-framtidstru-og-vekst-i-hallingdal"
+LARGE_DOCUMENT_SLUG = "bulk-one-megabyte"
+
+
+@dataclass
+class Target:
+    label: str
+    path: str
+    is_page: bool = True
+
+
+@dataclass
+class Result:
+    label: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    response_bytes: int
+    is_page: bool
+
+
+def targets(static_root):
+    manifest = json.loads((static_root / "staticfiles.json").read_text())
+    stylesheet = manifest["paths"]["css/site.css"]
+    return [
+        Target("home page", "/nn/"),
+        Target("programme page", f"/nn/programmes/{PROGRAMME_SLUG}/"),
+        Target("funding page", "/nn/funding/"),
+        Target("document page", f"/nn/documents/{PROJECT_PLAN_SLUG}/"),
+        Target("1 MB download", f"/nn/documents/{LARGE_DOCUMENT_SLUG}/download/", is_page=False),
+        Target("static CSS (limit)", f"/static/{stylesheet}", is_page=False),
+    ]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def manage(environment, *arguments):
+    subprocess.run(
+        [PYTHON, "manage.py", *arguments],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def create_postgres_database(url):
+    """postgres_server.py starts an empty cluster; make the database DATABASE_URL names."""
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    connection = psycopg2.connect(
+        host=parts.hostname, port=parts.port, user=parts.username, dbname="postgres"
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+def build_site(workdir, database_url):
+    """A production-mode environment with the content loaded and static files collected."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hallingdal.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": database_url,
+        "DJANGO_MEDIA_ROOT": str(workdir / "media"),
+        "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": str(WORKERS),
+    }
+    environment.pop("REDIS_URL", None)
+    if database_url.startswith("postgres"):
+        create_postgres_database(database_url)
+    started = time.monotonic()
+    manage(environment, "migrate", "--noinput")
+    manage(environment, "load_hallingdal")
+    manage(environment, "generate_bulk_data")
+    manage(environment, "collectstatic", "--noinput")
+    print(f"  built the site in {time.monotonic() - started:.0f} s", flush=True)
+    return environment
+
+
+class Server:
+    """gunicorn with the production configuration, on a free port, output to a log file."""
+
+    def __init__(self, environment, workdir, page_cache):
+        self.port = free_port()
+        self.log_path = workdir / f"gunicorn-{'cached' if page_cache else 'uncached'}.log"
+        self.environment = {
+            **environment,
+            "GUNICORN_BIND": f"{HOST}:{self.port}",
+            "DJANGO_PAGE_CACHE": "on" if page_cache else "off",
+        }
+
+    def url(self, path):
+        return f"http://{HOST}:{self.port}{path}"
+
+    def __enter__(self):
+        self.log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [str(Path(PYTHON).parent / "gunicorn"), "--config", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=self.environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url("/healthz"), timeout=5) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:  # not listening yet, or still starting
+                time.sleep(0.2)
+        self.__exit__()
+        raise SystemExit(f"gunicorn did not start; see {self.log_path}")
+
+    def __exit__(self, *exc_info):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def fetch(url):
+    """Status and body size of one request, to check the address before measuring it."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, len(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, 0
+
+
+def duration_ms(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def run_wrk(url, seconds):
+    output = subprocess.run(
+        [WRK, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    try:
+        return parse_wrk(output)
+    except (AttributeError, ValueError):
+        raise SystemExit(f"Could not read wrk's output for {url}:\n{output}") from None
+
+
+def parse_wrk(output):
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": duration_ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1)),
+        "p99_ms": duration_ms(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1)),
+        "errors": (int(non_2xx.group(1)) if non_2xx else 0)
+        + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
+    }
+
+
+def measure(server, site_targets, seconds):
+    results = []
+    for target in site_targets:
+        url = server.url(target.path)
+        status, size = fetch(url)
+        if status != 200:
+            raise SystemExit(f"{target.label}: {url} answered {status}; see {server.log_path}")
+        # Every worker renders (and caches) the page once before the clock starts.
+        run_wrk(url, 1)
+        figures = run_wrk(url, seconds)
+        results.append(Result(target.label, response_bytes=size, is_page=target.is_page, **figures))
+    return results
+
+
+def print_table(title, results):
+    limit = results[-1].requests_per_second
+    print(f"\n{title}")
+    header = f"{'':22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'bytes':>10}{'ratio':>8}"
+    print(header)
+    print("-" * len(header))
+    for result in results:
+        print(
+            f"{result.label:22}{result.requests_per_second:>9.0f}{result.p50_ms:>9.2f}"
+            f"{result.p99_ms:>9.2f}{result.errors:>8}{result.response_bytes:>10,}"
+            f"{result.requests_per_second / limit:>8.2f}"
+        )
+    sys.stdout.flush()
+
+
+def verdicts(cached, uncached):
+    """The issue's targets, as lines saying met or MISSED."""
+    limit_cached = cached[-1].requests_per_second
+    limit_uncached = uncached[-1].requests_per_second
+    lines = []
+    for result in cached:
+        if result.is_page:
+            ratio = result.requests_per_second / limit_cached
+            met = ratio >= WARM_TARGET
+            lines.append((met, f"cache warm, {result.label}: {ratio:.2f} (target {WARM_TARGET})"))
+    home = uncached[0]
+    ratio = home.requests_per_second / limit_uncached
+    lines.append(
+        (
+            ratio >= UNCACHED_HOME_TARGET,
+            f"cache off, {home.label}: {ratio:.2f} (target {UNCACHED_HOME_TARGET})",
+        )
+    )
+    errors = sum(result.errors for result in cached + uncached)
+    lines.append((errors == 0, f"errors: {errors} (target 0)"))
+    return lines
+
+
+def bench_database(name, database_url, seconds):
+    print(f"\n=== {name} ===", flush=True)
+    with tempfile.TemporaryDirectory(prefix="hallingdal-bench-") as directory:
+        workdir = Path(directory)
+        environment = build_site(workdir, database_url)
+        site_targets = targets(workdir / "static")
+        tables = {}
+        for page_cache in (True, False):
+            with Server(environment, workdir, page_cache) as server:
+                tables[page_cache] = measure(server, site_targets, seconds)
+            title = "page cache warm" if page_cache else "page cache off (DJANGO_PAGE_CACHE=off)"
+            print_table(
+                f"{name}, {title}: gunicorn {WORKERS} sync workers, wrk {CONNECTIONS} connections, "
+                f"{seconds} s per address; ratio = req/s over the static file's",
+                tables[page_cache],
+            )
+        print()
+        missed = 0
+        for met, line in verdicts(tables[True], tables[False]):
+            print(f"  {'met   ' if met else 'MISSED'} {line}")
+            missed += not met
+        return missed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
+    parser.add_argument(
+        "--database",
+        choices=["all", "sqlite", "current"],
+        default="all",
+        help="all: SQLite then PostgreSQL; current: only the one in DATABASE_URL",
+    )
+    options = parser.parse_args()
+    if not Path(WRK).exists():
+        raise SystemExit("wrk is missing: install Debian's wrk package (make bench does as root).")
+
+    if options.database == "current":
+        url = os.environ["DATABASE_URL"]
+        name = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        return 1 if bench_database(name, url, options.seconds) else 0
+
+    with tempfile.TemporaryDirectory(prefix="hallingdal-bench-db-") as directory:
+        missed = bench_database("SQLite", f"sqlite:///{directory}/bench.sqlite3", options.seconds)
+    if options.database == "all":
+        status = subprocess.run(
+            [
+                PYTHON,
+                "tests/postgres_server.py",
+                PYTHON,
+                __file__,
+                "--database",
+                "current",
+                "--seconds",
+                str(options.seconds),
+            ],
+            cwd=ROOT,
+        ).returncode
+        missed += status
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
