@@ -111,7 +111,7 @@ def file_response(request, *, version, open_file, size, last_modified, inline=Fa
         "Content-Type": version.content_type,
         "Content-Disposition": content_disposition(version.original_filename, inline=inline),
         "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'",
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
         "ETag": etag,
         "Last-Modified": http_date(last_modified.timestamp()),
         "Accept-Ranges": "bytes",

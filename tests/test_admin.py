@@ -96,17 +96,30 @@ def test_editor_can_add_a_phase_and_grant_through_the_programme_page(client, hal
     data["municipalities"] = [m.pk for m in hallingdal.municipalities.all()]
     phases = list(hallingdal.phases.all())
     grants = list(hallingdal.grants.all())
-    data.update(inline_data("phases", phases, Phase, extra={
-        "number": 3, "title_nn": "Vidareføring", "status": "planned", "is_published": "on",
-        "starts_on_precision": "day", "ends_on_precision": "day",
-    }))
+    data.update(
+        inline_data(
+            "phases",
+            phases,
+            Phase,
+            extra={
+                "number": 3,
+                "title_nn": "Vidareføring",
+                "status": "planned",
+                "is_published": "on",
+                "starts_on_precision": "day",
+                "ends_on_precision": "day",
+            },
+        )
+    )
     data.update(inline_data("grants", grants, Grant))
     response = client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     assert hallingdal.phases.filter(number=3, title_nn="Vidareføring").exists()
 
 
-def test_admin_explains_a_grant_on_another_programmes_phase_in_nynorsk(client, hallingdal, superuser):
+def test_admin_explains_a_grant_on_another_programmes_phase_in_nynorsk(
+    client, hallingdal, superuser
+):
     other = Programme.objects.create(title_nn="Anna", slug="anna", summary_nn="x")
     other_phase = Phase.objects.create(programme=other, number=1, title_nn="F")
     client.force_login(superuser)
@@ -155,3 +168,15 @@ def inline_data(prefix, objects, model, extra=None):
 
 def test_permissions_referenced_by_the_group_exist(db):
     assert Permission.objects.filter(codename="add_documentversion").exists()
+
+
+def test_tabbed_translation_admin_uses_local_jquery_ui(client, hallingdal, superuser):
+    from django.contrib.staticfiles import finders
+
+    client.force_login(superuser)
+    page = client.get(reverse("admin:programme_programme_change", args=[hallingdal.pk]))
+    html = page.content.decode()
+    assert "/static/jquery-ui/jquery-ui.min.js" in html
+    assert "tabbed_translation_fields.js" in html
+    assert "googleapis" not in html and "//cdn" not in html
+    assert finders.find("jquery-ui/jquery-ui.min.js")

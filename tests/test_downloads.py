@@ -39,7 +39,7 @@ def test_download_headers(client, document):
         "attachment; filename=\"plan.pdf\"; filename*=UTF-8''plan.pdf"
     )
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Security-Policy"] == "default-src 'none'"
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert response["ETag"] == f'"{version.sha256}"'
     assert response["Last-Modified"] == http_date(version.published_at.timestamp())
     assert response["Accept-Ranges"] == "bytes"
@@ -50,7 +50,7 @@ def test_view_inline_for_pdfs(client, document):
     response = client.get(document.current_version.get_view_url())
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('inline; filename="plan.pdf"')
-    assert response["Content-Security-Policy"] == "default-src 'none'"
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
 
 
 def test_conditional_get_gives_304(client, document):

@@ -211,3 +211,11 @@ def test_empty_site_has_a_friendly_home_page(client, db):
     response = client.get("/nn/")
     assert response.status_code == 200
     assert Programme.objects.count() == 0
+
+
+def test_bad_request_page_is_in_the_site_look(client, db):
+    response = client.get("/nn/programmes/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="site-header"' in page
+    assert "Bad request" in page or "Ugyldig" in page or "Feil i" in page
