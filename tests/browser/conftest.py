@@ -117,6 +117,8 @@ def page_paths(hallingdal):
                 "municipalities": reverse("programme:municipality_list"),
                 "municipality": municipality.get_absolute_url(),
                 "funding": reverse("programme:funding"),
+                "open-data": reverse("programme:open_data"),
+                "search": reverse("programme:search"),
                 "documents": reverse("documents:document_list"),
                 "document": project_plan.get_absolute_url(),
                 "accessibility": reverse("programme:accessibility"),

@@ -140,6 +140,21 @@ def test_navigation_and_download_work_without_javascript(site, chromium, page_pa
         context.close()
 
 
+def test_print_hides_menus_and_shows_where_links_go(site, page, page_paths):
+    page.emulate_media(media="print")
+    page.goto(site.url + page_paths["nn"]["documents"])
+    for hidden in ("nav.main-nav", ".language-switcher", ".skip-link"):
+        assert not page.locator(hidden).is_visible(), hidden
+    link = page.locator("main a.download").first
+    shown = link.evaluate("link => getComputedStyle(link, '::after').content")
+    assert link.get_attribute("href") in shown
+    page.goto(site.url + page_paths["nn"]["funding"])
+    table = page.locator("main table").first
+    assert table.evaluate("table => getComputedStyle(table).display") == "table"
+    header = table.locator("thead")
+    assert header.evaluate("head => getComputedStyle(head).display") == "table-header-group"
+
+
 def test_all_css_stays_within_20_kilobytes():
     """One hand-written stylesheet, small enough for a slow line."""
     css_folder = Path(__file__).resolve().parents[2] / "static" / "css"
