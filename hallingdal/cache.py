@@ -68,7 +68,7 @@ def bypass_cookies():
 
 def generation_file():
     site = hashlib.sha256(str(settings.MEDIA_ROOT).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"hallingdal-page-cache-{site}"
+    return Path(tempfile.gettempdir()) / "hallingdal-page-cache" / site
 
 
 def uses_local_memory():
@@ -113,6 +113,7 @@ def new_generation():
         previous = os.stat(path).st_mtime_ns
     except FileNotFoundError:
         previous = 0
+        path.parent.mkdir(exist_ok=True)
         path.touch()
     generation = max(time.time_ns(), previous + 1)
     # A file system with coarse timestamps may round down to the old value.
