@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "hallingdal.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "hallingdal.admin_language.AdminLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -167,6 +168,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The admin is for the council's staff, who work in Nynorsk.
+ADMIN_LANGUAGE_CODE = "nn"
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
@@ -201,6 +204,8 @@ MEDIA_URL = "/media/"
 DOCUMENT_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
 
 LOGIN_URL = "admin:login"
+# Links typed by editors without a scheme are taken as https (Django 6 default).
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Security and production -------------------------------------------------
 # Headers, cookies, HTTPS, admin login throttling and logging. Production sets
