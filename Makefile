@@ -76,7 +76,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 
 messages: $(VENV)/.installed
-	$(BIN)/python manage.py makemessages --locale nn --locale nb --locale en --no-obsolete --no-location --ignore '$(VENV)/*'
+	$(BIN)/python manage.py makemessages --locale nn --locale nb --locale en --extension html,txt,py,svg --no-obsolete --no-location --ignore '$(VENV)/*' --ignore 'bench/*'
 	$(BIN)/python manage.py compilemessages --ignore '$(VENV)/*'
 
 # Requests per second of the production-mode site with wrk (bench/run.py), on

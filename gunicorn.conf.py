@@ -14,9 +14,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 timeout = 30
 graceful_timeout = 30
-# Restart workers now and then, so a slow leak can never build up.
-max_requests = 2000
-max_requests_jitter = 200
+# Restart workers now and then, so a slow leak can never build up; rarely,
+# since a restart empties the worker's page cache and costs a Django start-up.
+max_requests = 100_000
+max_requests_jitter = 10_000
 # Only the local reverse proxy may set X-Forwarded-* (gunicorn's default too).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 

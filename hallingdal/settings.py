@@ -204,8 +204,6 @@ MEDIA_URL = "/media/"
 DOCUMENT_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
 
 LOGIN_URL = "admin:login"
-# Links typed by editors without a scheme are taken as https (Django 6 default).
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Security and production -------------------------------------------------
 # Headers, cookies, HTTPS, admin login throttling and logging. Production sets

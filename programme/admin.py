@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import (
@@ -25,8 +26,13 @@ class PhaseInline(TranslationStackedInline):
     show_change_link = True
 
 
+# Links typed without a scheme ("www.kmd.no") are taken as https.
+HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class GrantInline(TranslationTabularInline):
     model = Grant
+    formfield_overrides = HTTPS_LINKS
     extra = 0
     fields = [
         "funder",
@@ -59,7 +65,10 @@ class ProgrammeAdmin(TabbedTranslationAdmin):
     inlines = [PhaseInline, GrantInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "is_published", "position"]}),
-        (_("The project"), {"fields": ["run_by", "goal", "body", "total_budget", "planned_end_year"]}),
+        (
+            _("The project"),
+            {"fields": ["run_by", "goal", "body", "total_budget", "planned_end_year"]},
+        ),
         (_("National scheme"), {"fields": ["scheme", "scheme_owner", "scheme_description"]}),
         (_("Municipalities"), {"fields": ["municipalities"]}),
         (_("Picture"), {"fields": ["image", "image_description"]}),
@@ -86,6 +95,7 @@ class PhaseAdmin(TabbedTranslationAdmin):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(TabbedTranslationAdmin):
+    formfield_overrides = HTTPS_LINKS
     list_display = ["name", "number", "former_name", "organisation_number", "is_published"]
     list_filter = ["is_published"]
     search_fields = ["name", "number", "former_name", "organisation_number"]
@@ -95,10 +105,10 @@ class MunicipalityAdmin(TabbedTranslationAdmin):
 
 @admin.register(Grant)
 class GrantAdmin(TabbedTranslationAdmin):
+    formfield_overrides = HTTPS_LINKS
     list_display = ["funder", "amount", "programme", "phase", "awarded_on", "is_published"]
     list_filter = ["is_published", "programme", "funder"]
     list_select_related = ["programme", "phase"]
     search_fields = ["funder", "description", "programme__title"]
     autocomplete_fields = ["programme", "phase"]
     readonly_fields = ["updated_at"]
-

@@ -49,4 +49,3 @@ def format_approximate_date(value, precision):
     if precision == DatePrecision.MONTH:
         return formats.date_format(value, "YEAR_MONTH_FORMAT")
     return formats.date_format(value, "DATE_FORMAT")
-

@@ -37,9 +37,7 @@ class Municipality(models.Model):
         blank=True,
         help_text=_("The name the municipality had before, if it has changed."),
     )
-    renamed_in = models.PositiveSmallIntegerField(
-        _("renamed in (year)"), null=True, blank=True
-    )
+    renamed_in = models.PositiveSmallIntegerField(_("renamed in (year)"), null=True, blank=True)
     # Room for the spaces people type ("974 760 673"); clean_fields() removes
     # them and the database accepts nine digits only.
     organisation_number = models.CharField(
@@ -54,9 +52,7 @@ class Municipality(models.Model):
         help_text=_("Plain text. An empty line starts a new paragraph."),
     )
     website = models.URLField(_("website"), blank=True)
-    coat_of_arms = models.ImageField(
-        _("coat of arms"), upload_to="municipalities/", blank=True
-    )
+    coat_of_arms = models.ImageField(_("coat of arms"), upload_to="municipalities/", blank=True)
     is_published = models.BooleanField(_("published"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -173,7 +169,9 @@ class Programme(models.Model):
         help_text=_("What the picture shows, for people who cannot see it."),
     )
     position = models.PositiveSmallIntegerField(
-        _("position"), default=0, help_text=_("Lower numbers come first. The first is the front page.")
+        _("position"),
+        default=0,
+        help_text=_("Lower numbers come first. The first is the front page."),
     )
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -289,6 +287,10 @@ class Phase(models.Model):
     def __str__(self):
         return _("Phase %(number)s: %(title)s") % {"number": self.number, "title": self.title}
 
+    def save(self, *args, **kwargs):
+        self.normalise_dates()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse(
             "programme:phase_detail",
@@ -297,13 +299,12 @@ class Phase(models.Model):
 
     def clean(self):
         super().clean()
-        self.starts_on = period_start(self.starts_on, self.starts_on_precision)
-        self.ends_on = period_end(self.ends_on, self.ends_on_precision)
+        # Before the constraints are validated, so they compare whole periods.
+        self.normalise_dates()
 
-    def save(self, *args, **kwargs):
+    def normalise_dates(self):
         self.starts_on = period_start(self.starts_on, self.starts_on_precision)
         self.ends_on = period_end(self.ends_on, self.ends_on_precision)
-        super().save(*args, **kwargs)
 
     @property
     def starts_display(self):
@@ -381,6 +382,10 @@ class Grant(models.Model):
     def __str__(self):
         return f"{self.funder}: kr {number_format(self.amount, 0, force_grouping=True)}"
 
+    def save(self, *args, **kwargs):
+        self.awarded_on = period_start(self.awarded_on, self.awarded_on_precision)
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         self.awarded_on = period_start(self.awarded_on, self.awarded_on_precision)
@@ -388,10 +393,6 @@ class Grant(models.Model):
             raise ValidationError(
                 {"phase": _("The phase must belong to the same programme as the grant.")}
             )
-
-    def save(self, *args, **kwargs):
-        self.awarded_on = period_start(self.awarded_on, self.awarded_on_precision)
-        super().save(*args, **kwargs)
 
     @property
     def awarded_display(self):

@@ -53,7 +53,10 @@ def organisation_number_condition(field_name):
         return Cast(Substr(F(field_name), position, 1), IntegerField())
 
     weighted_sum = sum(
-        (digit(position) * weight for position, weight in enumerate(ORGANISATION_NUMBER_WEIGHTS, 1)),
+        (
+            digit(position) * weight
+            for position, weight in enumerate(ORGANISATION_NUMBER_WEIGHTS, 1)
+        ),
         start=Value(0),
     )
     check_digit = Mod(Value(11) - Mod(weighted_sum, Value(11)), Value(11))

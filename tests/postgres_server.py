@@ -23,7 +23,9 @@ def find_bin_dir():
     if os.environ.get("PG_BIN"):
         return Path(os.environ["PG_BIN"])
     # Debian keeps the server binaries out of PATH; prefer version 15.
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: (not p.endswith("/15/bin"), p))
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: (not p.endswith("/15/bin"), p)
+    )
     for candidate in candidates:
         if Path(candidate, "pg_ctl").exists():
             return Path(candidate)
@@ -40,11 +42,15 @@ def free_port():
 def main(command):
     bin_dir = find_bin_dir()
     if bin_dir is None or not (bin_dir / "initdb").exists():
-        message = "PostgreSQL 15 binaries (initdb, pg_ctl) not found; install Debian's postgresql-15."
+        message = (
+            "PostgreSQL 15 binaries (initdb, pg_ctl) not found; install Debian's postgresql-15."
+        )
         if os.environ.get("CI", "").lower() == "true":
             print(f"ERROR: {message}", file=sys.stderr)
             return 1
-        print(f"\n{'!' * 70}\nSKIPPING the PostgreSQL run: {message}\n{'!' * 70}\n", file=sys.stderr)
+        print(
+            f"\n{'!' * 70}\nSKIPPING the PostgreSQL run: {message}\n{'!' * 70}\n", file=sys.stderr
+        )
         return 0
 
     as_root = os.geteuid() == 0
@@ -57,15 +63,28 @@ def main(command):
     quiet = {"stdout": subprocess.DEVNULL}
     try:
         subprocess.run(
-            [*run_as, str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres",
-             "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
-            check=True, **quiet,
+            [
+                *run_as,
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ],
+            check=True,
+            **quiet,
         )
         options = (
             f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 "
             "-F -c full_page_writes=off -c synchronous_commit=off -c max_connections=50"
         )
-        subprocess.run([*pg_ctl, "-o", options, "-l", str(log_file), "-w", "start"], check=True, **quiet)
+        subprocess.run(
+            [*pg_ctl, "-o", options, "-l", str(log_file), "-w", "start"], check=True, **quiet
+        )
         print(f"PostgreSQL {bin_dir.parent.name} running on 127.0.0.1:{port}", file=sys.stderr)
         env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/hallingdal"}
         return subprocess.run(command, env=env).returncode

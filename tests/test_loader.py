@@ -10,8 +10,7 @@ pytestmark = pytest.mark.django_db
 def snapshot():
     return {
         model.__name__: sorted(
-            tuple(sorted((k, str(v)) for k, v in row.items()))
-            for row in model.objects.values()
+            tuple(sorted((k, str(v)) for k, v in row.items())) for row in model.objects.values()
         )
         for model in (Programme, Phase, Grant, Municipality, Document, DocumentVersion)
     }

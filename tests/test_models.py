@@ -152,7 +152,9 @@ class TestMunicipalityConstraints:
     def test_a_number_whose_check_digit_would_be_ten_is_invalid(self):
         # Find eight digits whose MOD11 remainder gives 10: no ninth digit can fix them.
         first_eight = next(
-            f"{n:08d}" for n in range(10000000, 10100000) if organisation_check_digit(f"{n:08d}") is None
+            f"{n:08d}"
+            for n in range(10000000, 10100000)
+            if organisation_check_digit(f"{n:08d}") is None
         )
         for last in "0123456789":
             with pytest.raises(ValidationError):

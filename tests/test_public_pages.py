@@ -218,4 +218,4 @@ def test_bad_request_page_is_in_the_site_look(client, db):
     assert response.status_code == 400
     page = response.content.decode()
     assert 'class="site-header"' in page
-    assert "Bad request" in page or "Ugyldig" in page or "Feil i" in page
+    assert "Ugyldig førespurnad" in page
