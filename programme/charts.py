@@ -5,6 +5,7 @@ these functions lay out. Everything is computed from the rows a page already
 has (prefetched phases and grants), so a chart costs no queries.
 """
 
+import textwrap
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -29,14 +30,21 @@ TIMELINE_MIN_WIDTH = 400
 CHART_WIDTH = 400
 CHART_PLOT_LEFT = 8
 CHART_PLOT_WIDTH = CHART_WIDTH - 2 * CHART_PLOT_LEFT
-LEGEND_ROW_HEIGHT = 48
-MAX_LABEL_LENGTH = 46
+LEGEND_LINE_HEIGHT = 19
+LEGEND_GAP = 10
+# About what fits beside the swatch in 15 px type within the 400 unit width.
+LEGEND_LINE_LENGTH = 36
+LEGEND_MAX_LINES = 2
 
 
-def shorten(text, limit=MAX_LABEL_LENGTH):
-    """SVG text does not wrap; long names end in an ellipsis (the table has them whole)."""
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def legend_lines(text):
+    """SVG text does not wrap: break a long name into lines, ending in an
+    ellipsis only past two lines (the table beside the chart has it whole)."""
+    lines = textwrap.wrap(str(text), LEGEND_LINE_LENGTH) or [""]
+    if len(lines) > LEGEND_MAX_LINES:
+        last = lines[LEGEND_MAX_LINES - 1][: LEGEND_LINE_LENGTH - 1].rstrip()
+        lines = [*lines[: LEGEND_MAX_LINES - 1], last + "…"]
+    return lines
 
 
 def phase_dates_text(phase):
@@ -112,7 +120,24 @@ class ChartBar:
     x: float
     width: float
     legend_y: int
+    label_lines: list
     is_unrecorded: bool = False
+
+    @property
+    def label_line_positions(self):
+        """(y, text) of each line of the name, then the amount's y below them."""
+        return [
+            (self.legend_y + index * LEGEND_LINE_HEIGHT, line)
+            for index, line in enumerate(self.label_lines)
+        ]
+
+    @property
+    def amount_y(self):
+        return self.legend_y + len(self.label_lines) * LEGEND_LINE_HEIGHT
+
+    @property
+    def legend_height(self):
+        return (len(self.label_lines) + 1) * LEGEND_LINE_HEIGHT + LEGEND_GAP
 
 
 @dataclass
@@ -166,37 +191,42 @@ def funding_chart_layout(programme):
         width = Decimal(CHART_PLOT_WIDTH) * amount / scale
         bars.append(
             ChartBar(
-                label=shorten(funder),
+                label=funder,
+                label_lines=legend_lines(funder),
                 amount=amount,
                 amount_text=nok(amount),
                 share_text=rounded_share(amount, total_budget),
                 colour=FUNDER_COLOURS[index % len(FUNDER_COLOURS)],
                 x=round(float(x), 2),
                 width=round(float(width), 2),
-                legend_y=legend_top + index * LEGEND_ROW_HEIGHT,
+                legend_y=legend_top,
             )
         )
+        legend_top += bars[-1].legend_height
         x += width
     unrecorded = programme.budget_not_accounted_for
     if unrecorded:
+        label = _("Funding not recorded here")
         bars.append(
             ChartBar(
-                label=_("Funding not recorded here"),
+                label=label,
+                label_lines=legend_lines(label),
                 amount=unrecorded,
                 amount_text=nok(unrecorded),
                 share_text=rounded_share(unrecorded, total_budget),
                 colour="#ffffff",
                 x=round(float(x), 2),
                 width=round(float(Decimal(CHART_PLOT_LEFT + CHART_PLOT_WIDTH) - x), 2),
-                legend_y=legend_top + len(bars) * LEGEND_ROW_HEIGHT,
+                legend_y=legend_top,
                 is_unrecorded=True,
             )
         )
+        legend_top += bars[-1].legend_height
     if total_budget:
         frame_text = _("Total budget: %(amount)s") % {"amount": nok(total_budget)}
     else:
         frame_text = _("Total budget not published; bars show the grants only")
-    height = legend_top + len(bars) * LEGEND_ROW_HEIGHT - 16
+    height = legend_top - LEGEND_LINE_HEIGHT
     return FundingChart(
         width=CHART_WIDTH,
         height=height,

@@ -202,3 +202,13 @@ def test_funding_page_charts_cost_no_extra_queries(client):
         make_grant(programme)
         make_grant(programme, funder_nn="Staten")
     assert queries_for_funding_page() == few
+
+
+def test_long_funder_names_wrap_instead_of_running_off_the_chart():
+    from programme.charts import LEGEND_LINE_LENGTH, legend_lines
+
+    lines = legend_lines("Kommunal- og moderniseringsdepartementet (KMD)")
+    assert lines == ["Kommunal- og", "moderniseringsdepartementet (KMD)"]
+    very_long = legend_lines("Ein svært lang namn på ein tilskotsgjevar " * 4)
+    assert len(very_long) == 2 and very_long[-1].endswith("…")
+    assert all(len(line) <= LEGEND_LINE_LENGTH for line in very_long)
