@@ -30,7 +30,19 @@ def version_file_link(version):
     return format_html('<a href="{}">{}</a>', url, version.original_filename)
 
 
-class DocumentVersionInline(admin.TabularInline):
+class VersionFactsMixin:
+    """Read-only columns that show a version's file and its computed facts."""
+
+    @admin.display(description=_("file"))
+    def file_link(self, version):
+        return version_file_link(version)
+
+    @admin.display(description=_("facts"))
+    def facts(self, version):
+        return file_facts(version)
+
+
+class DocumentVersionInline(VersionFactsMixin, admin.TabularInline):
     """The versions of a document. New ones come through "Upload a new version"."""
 
     model = DocumentVersion
@@ -59,14 +71,6 @@ class DocumentVersionInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         # New files go through the upload page, which checks them.
         return False
-
-    @admin.display(description=_("file"))
-    def file_link(self, version):
-        return version_file_link(version)
-
-    @admin.display(description=_("facts"))
-    def facts(self, version):
-        return file_facts(version)
 
 
 @admin.register(Document)
@@ -175,7 +179,7 @@ class DocumentAdmin(TabbedTranslationAdmin):
 
 
 @admin.register(DocumentVersion)
-class DocumentVersionAdmin(TabbedTranslationAdmin):
+class DocumentVersionAdmin(VersionFactsMixin, TabbedTranslationAdmin):
     list_display = [
         "document",
         "original_filename",
@@ -241,14 +245,6 @@ class DocumentVersionAdmin(TabbedTranslationAdmin):
         )
         response["Cache-Control"] = "private, no-cache"
         return response
-
-    @admin.display(description=_("file"))
-    def file_link(self, version):
-        return version_file_link(version)
-
-    @admin.display(description=_("facts"))
-    def facts(self, version):
-        return file_facts(version)
 
     def save_model(self, request, obj, form, change):
         version_save(version=obj)
