@@ -61,3 +61,12 @@ def share_of(part, whole):
     if not whole:
         return None
     return Decimal(part) / Decimal(whole)
+
+
+@register.filter
+def without_language_prefix(path):
+    """"/nn/funding/" -> "/funding/": the address where the browser's language decides."""
+    for code, _name in settings.LANGUAGES:
+        if path.startswith(f"/{code}/"):
+            return path[len(code) + 1 :]
+    return path
