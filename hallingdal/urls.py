@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from hallingdal.health import healthz
 from programme.sitemaps import SITEMAPS
-from programme.views import image_rendition, robots_txt
+from programme.views import favicon, image_rendition, robots_txt
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,6 +18,8 @@ urlpatterns = [
         image_rendition,
         name="image_rendition",
     ),
+    # Browsers ask for /favicon.ico on every site, the admin's pages too.
+    path("favicon.ico", favicon, name="favicon"),
     # A fixed address outside the language prefixes, for load balancers.
     path("healthz", healthz, name="healthz"),
 ]

@@ -219,3 +219,10 @@ def test_bad_request_page_is_in_the_site_look(client, db):
     page = response.content.decode()
     assert 'class="site-header"' in page
     assert "Ugyldig førespurnad" in page
+
+
+def test_favicon_is_served_for_every_page_and_the_admin(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")
+    assert 'rel="icon"' in client.get("/nn/").content.decode()

@@ -27,6 +27,7 @@ MAX_HTML_BYTES = 200 * 1024
 NOT_PAGES = {
     "healthz": "a probe that runs its own query, never cached",
     "image_rendition": "serves a resized picture file; needs an uploaded image",
+    "favicon": "a redirect to the static icon, no queries",
 }
 
 

@@ -65,7 +65,7 @@ def share_of(part, whole):
 
 @register.filter
 def without_language_prefix(path):
-    """"/nn/funding/" -> "/funding/": the address where the browser's language decides."""
+    """ "/nn/funding/" -> "/funding/": the address where the browser's language decides."""
     for code, _name in settings.LANGUAGES:
         if path.startswith(f"/{code}/"):
             return path[len(code) + 1 :]
