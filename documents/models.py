@@ -166,7 +166,8 @@ class DocumentVersion(models.Model):
     class Meta:
         verbose_name = _("document version")
         verbose_name_plural = _("document versions")
-        ordering = ["document", "-published_at", "-id"]
+        # By id, not "document", which would join the document table to sort.
+        ordering = ["document_id", "-published_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["document", "sha256"],

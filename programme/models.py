@@ -266,7 +266,9 @@ class Phase(models.Model):
     class Meta:
         verbose_name = _("phase")
         verbose_name_plural = _("phases")
-        ordering = ["programme", "number"]
+        # By id, not "programme": ordering by a relation would join its table
+        # (to use its own ordering) on every query of phases.
+        ordering = ["programme_id", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["programme", "number"],
