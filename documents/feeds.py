@@ -32,7 +32,7 @@ class NewDocumentsFeed(Feed):
         versions = list(
             DocumentVersion.objects.published()
             .select_related("document")
-            .order_by("-published_at", "-id")[:FEED_LENGTH]
+            .newest_first()[:FEED_LENGTH]
         )
         for version in versions:
             version.enclosure_url = add_domain(

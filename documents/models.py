@@ -39,7 +39,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.prefetch_related(
             Prefetch(
                 "versions",
-                queryset=DocumentVersion.objects.published().order_by("-published_at", "-id"),
+                queryset=DocumentVersion.objects.published().newest_first(),
                 to_attr="published_versions",
             )
         )
@@ -110,7 +110,7 @@ class Document(models.Model):
         """The newest published version (needs `with_published_versions()`)."""
         versions = getattr(self, "published_versions", None)
         if versions is None:
-            return self.versions.published().order_by("-published_at", "-id").first()
+            return self.versions.published().newest_first().first()
         return versions[0] if versions else None
 
 
@@ -126,6 +126,10 @@ class DocumentVersionQuerySet(models.QuerySet):
         return self.filter(is_published=True, document__is_published=True).filter(
             Q(document__programme__isnull=True) | Q(document__programme__is_published=True)
         )
+
+    def newest_first(self):
+        """Newest publication first: the first published one is the current version."""
+        return self.order_by("-published_at", "-id")
 
 
 class DocumentVersion(models.Model):

@@ -34,7 +34,7 @@ def current_version_or_404(slug):
         DocumentVersion.objects.published()
         .filter(document__slug=slug)
         .select_related("document")
-        .order_by("-published_at", "-id")
+        .newest_first()
         .first()
     )
     if version is None:

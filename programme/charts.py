@@ -184,49 +184,42 @@ def funding_chart_layout(programme):
     # More awarded than the frame would overflow the bar; scale to the larger.
     scale = max(total_budget or Decimal("0"), awarded_total)
     bar_y, bar_height = 34, 36
-    legend_top = bar_y + bar_height + 30
     bars = []
     x = Decimal(CHART_PLOT_LEFT)
-    for index, (funder, amount) in enumerate(totals.items()):
-        width = Decimal(CHART_PLOT_WIDTH) * amount / scale
-        bars.append(
-            ChartBar(
-                label=funder,
-                label_lines=legend_lines(funder),
-                amount=amount,
-                amount_text=nok(amount),
-                share_text=rounded_share(amount, total_budget),
-                colour=FUNDER_COLOURS[index % len(FUNDER_COLOURS)],
-                x=round(float(x), 2),
-                width=round(float(width), 2),
-                legend_y=legend_top,
-            )
-        )
-        legend_top += bars[-1].legend_height
-        x += width
-    unrecorded = programme.budget_not_accounted_for
-    if unrecorded:
-        label = _("Funding not recorded here")
+    legend_y = bar_y + bar_height + 30
+
+    def add_bar(label, amount, colour, width, *, is_unrecorded=False):
+        nonlocal x, legend_y
         bars.append(
             ChartBar(
                 label=label,
                 label_lines=legend_lines(label),
-                amount=unrecorded,
-                amount_text=nok(unrecorded),
-                share_text=rounded_share(unrecorded, total_budget),
-                colour="#ffffff",
+                amount=amount,
+                amount_text=nok(amount),
+                share_text=rounded_share(amount, total_budget),
+                colour=colour,
                 x=round(float(x), 2),
-                width=round(float(Decimal(CHART_PLOT_LEFT + CHART_PLOT_WIDTH) - x), 2),
-                legend_y=legend_top,
-                is_unrecorded=True,
+                width=round(float(width), 2),
+                legend_y=legend_y,
+                is_unrecorded=is_unrecorded,
             )
         )
-        legend_top += bars[-1].legend_height
+        legend_y += bars[-1].legend_height
+        x += width
+
+    for index, (funder, amount) in enumerate(totals.items()):
+        colour = FUNDER_COLOURS[index % len(FUNDER_COLOURS)]
+        add_bar(funder, amount, colour, Decimal(CHART_PLOT_WIDTH) * amount / scale)
+    unrecorded = programme.budget_not_accounted_for
+    if unrecorded:
+        # The rest of the frame, whatever rounding left of it.
+        width = Decimal(CHART_PLOT_LEFT + CHART_PLOT_WIDTH) - x
+        add_bar(_("Funding not recorded here"), unrecorded, "#ffffff", width, is_unrecorded=True)
     if total_budget:
         frame_text = _("Total budget: %(amount)s") % {"amount": nok(total_budget)}
     else:
         frame_text = _("Total budget not published; bars show the grants only")
-    height = legend_top - LEGEND_LINE_HEIGHT
+    height = legend_y - LEGEND_LINE_HEIGHT
     return FundingChart(
         width=CHART_WIDTH,
         height=height,

@@ -103,11 +103,7 @@ def localised(model, field, language):
 
 def current_version_text():
     """The extracted text of a document's newest published version."""
-    versions = (
-        DocumentVersion.objects.published()
-        .filter(document=OuterRef("pk"))
-        .order_by("-published_at", "-id")
-    )
+    versions = DocumentVersion.objects.published().filter(document=OuterRef("pk")).newest_first()
     return Coalesce(Subquery(versions.values("text")[:1]), Value(""), output_field=TextField())
 
 

@@ -9,11 +9,19 @@ from .models import Municipality, Phase, Programme
 
 
 class TranslatedSitemap(Sitemap):
-    """Each item once per language, linked to its translations and x-default (Nynorsk)."""
+    """Each item once per language, linked to its translations and to x-default
+    (the unprefixed address, where the browser's language decides)."""
 
     i18n = True
     alternates = True
     x_default = True
+
+
+class ContentSitemap(TranslatedSitemap):
+    """Rows of a model, last changed when the row was."""
+
+    def lastmod(self, item):
+        return item.updated_at
 
 
 class PageSitemap(TranslatedSitemap):
@@ -35,36 +43,24 @@ class PageSitemap(TranslatedSitemap):
         return reverse(item)
 
 
-class ProgrammeSitemap(TranslatedSitemap):
+class ProgrammeSitemap(ContentSitemap):
     def items(self):
         return Programme.objects.published()
 
-    def lastmod(self, programme):
-        return programme.updated_at
 
-
-class PhaseSitemap(TranslatedSitemap):
+class PhaseSitemap(ContentSitemap):
     def items(self):
         return Phase.objects.published().select_related("programme")
 
-    def lastmod(self, phase):
-        return phase.updated_at
 
-
-class MunicipalitySitemap(TranslatedSitemap):
+class MunicipalitySitemap(ContentSitemap):
     def items(self):
         return Municipality.objects.published()
 
-    def lastmod(self, municipality):
-        return municipality.updated_at
 
-
-class DocumentSitemap(TranslatedSitemap):
+class DocumentSitemap(ContentSitemap):
     def items(self):
         return Document.objects.published()
-
-    def lastmod(self, document):
-        return document.updated_at
 
 
 SITEMAPS = {
