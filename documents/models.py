@@ -131,6 +131,20 @@ class DocumentVersionQuerySet(models.QuerySet):
         """Newest publication first: the first published one is the current version."""
         return self.order_by("-published_at", "-id")
 
+    def current_document(self):
+        """The document with the newest published version among these, or None.
+
+        One query reads the document with its current version, for pages that
+        show a single document's download link (the home page's project plan).
+        """
+        version = self.published().select_related("document").newest_first().first()
+        if version is None:
+            return None
+        document = version.document
+        # The first of the published versions is all that current_version reads.
+        document.published_versions = [version]
+        return document
+
 
 class DocumentVersion(models.Model):
     document = models.ForeignKey(

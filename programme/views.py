@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from documents.models import Document, DocumentKind
+from documents.models import Document, DocumentKind, DocumentVersion
 
 from . import images, opendata, search
 from .models import Grant, Municipality, Phase, Programme
@@ -23,12 +23,9 @@ def home(request):
     programme = Programme.objects.published().with_public_relations().first()
     project_plan = None
     if programme is not None:
-        project_plan = (
-            public_documents()
-            .filter(programme=programme, kind=DocumentKind.PROJECT_PLAN)
-            .order_by("-updated_at")
-            .first()
-        )
+        project_plan = DocumentVersion.objects.filter(
+            document__programme=programme, document__kind=DocumentKind.PROJECT_PLAN
+        ).current_document()
     return render(
         request,
         "programme/home.html",

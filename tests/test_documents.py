@@ -81,6 +81,25 @@ def test_list_page_queries_do_not_grow_with_documents(
         client.get(url)
 
 
+def test_current_document_comes_with_its_newest_published_version(db, media_root):
+    programme = make_programme()
+    plan = make_document(programme, kind="project_plan")
+    newest = add_version(plan, pages=4)
+    add_version(plan, pages=5, publish=False)  # a draft is never the current version
+    make_document(programme, kind="report")
+    plans = DocumentVersion.objects.filter(
+        document__programme=programme, document__kind="project_plan"
+    )
+
+    document = plans.current_document()
+
+    assert document == plan
+    assert document.current_version == newest
+
+    Document.objects.filter(pk=plan.pk).update(is_published=False)
+    assert plans.current_document() is None
+
+
 # --- the feed ------------------------------------------------------------------------
 
 

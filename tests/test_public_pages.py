@@ -1,7 +1,9 @@
 """Every public page, in all three languages, with the real Hallingdal content."""
 
+import re
+
 import pytest
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils import translation
 
 from programme.models import Programme
@@ -147,6 +149,26 @@ def test_language_switcher_keeps_the_current_page(client, hallingdal):
     page = client.get(public_urls("nn")["phase_2"]).content.decode()
     assert f'href="{public_urls("en")["phase_2"]}"' in page
     assert f'href="{public_urls("nb")["phase_2"]}"' in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_language_links_match_djangos_translate_url_on_every_page(client, hallingdal, language):
+    # The switcher swaps the language prefix instead of resolving the address
+    # again; that is only right while it agrees with Django's own function.
+    pages = [*public_urls(language).values(), url("programme:search", language) + "?q=fase"]
+    for page_url in pages:
+        page = client.get(page_url).content.decode()
+        switcher = page.split('class="language-switcher"', 1)[1].split("</nav>", 1)[0]
+        links = dict(re.findall(r'<a href="([^"]+)" hreflang="([a-z]+)"', switcher))
+        assert sorted(links.values()) == sorted(LANGUAGES), page_url
+        for href, code in links.items():
+            assert href == translate_url(page_url, code).replace("&", "&amp;"), (page_url, code)
+
+
+def test_language_links_on_an_unknown_address_lead_to_each_home(client, db):
+    page = client.get("/en/no-such-page/").content.decode()
+    for code in LANGUAGES:
+        assert f'<a href="/{code}/" hreflang="{code}"' in page
 
 
 def test_untranslated_fields_fall_back_to_nynorsk(client, db):

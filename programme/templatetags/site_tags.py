@@ -1,10 +1,11 @@
 """Template helpers for money, shares and the language switcher."""
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.conf import settings
-from django.urls import reverse, translate_url
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import number_format
 
@@ -37,22 +38,40 @@ def percent(share, decimals=1):
     return f"{figure}\u00a0%"
 
 
+@functools.cache
+def language_homes():
+    """(code, own name, home address) per language; the same for every request."""
+    homes = []
+    for code, name in settings.LANGUAGES:
+        with translation.override(code):
+            homes.append((code, translation.gettext(name), reverse("programme:home")))
+    return homes
+
+
 @register.simple_tag(takes_context=True)
 def language_links(context):
-    """The current page in each language, for the switcher and hreflang links."""
+    """The current page in each language, for the switcher and hreflang links.
+
+    Page addresses are the same in every language apart from the prefix
+    (i18n_patterns, untranslated paths), so swapping the prefix gives what
+    django.urls.translate_url() would, without resolving the address again for
+    each language; a test holds the two equal on every public page.
+    """
     request = context["request"]
     current = translation.get_language()
-    links = []
-    for code, name in settings.LANGUAGES:
-        url = translate_url(request.get_full_path(), code)
-        if url == request.get_full_path() and code != current:
-            # The page could not be resolved (a 404, say): offer that language's home.
-            with translation.override(code):
-                url = reverse("programme:home")
-        with translation.override(code):
-            local_name = translation.gettext(name)
-        links.append({"code": code, "name": local_name, "url": url, "is_current": code == current})
-    return links
+    path = request.get_full_path()
+    prefix = f"/{current}/"
+    # A page that could not be resolved (a 404, say) offers each language's home.
+    on_a_page = getattr(request, "resolver_match", None) is not None and path.startswith(prefix)
+    return [
+        {
+            "code": code,
+            "name": name,
+            "url": f"/{code}/{path[len(prefix) :]}" if on_a_page else home,
+            "is_current": code == current,
+        }
+        for code, name, home in language_homes()
+    ]
 
 
 @register.filter
