@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.test.utils import override_script_prefix
 from django.urls import reverse, translate_url
 from django.utils import translation
 
@@ -163,6 +164,13 @@ def test_language_links_match_djangos_translate_url_on_every_page(client, hallin
         assert sorted(links.values()) == sorted(LANGUAGES), page_url
         for href, code in links.items():
             assert href == translate_url(page_url, code).replace("&", "&amp;"), (page_url, code)
+
+
+def test_language_links_keep_the_address_prefix_of_a_site_served_below_the_root(client, hallingdal):
+    # The test client leaves the script prefix to the test; WSGIHandler sets it in production.
+    with override_script_prefix("/regionraadet/"):
+        page = client.get("/en/funding/", SCRIPT_NAME="/regionraadet").content.decode()
+    assert '<a href="/regionraadet/nn/funding/" hreflang="nn"' in page
 
 
 def test_language_links_on_an_unknown_address_lead_to_each_home(client, db):

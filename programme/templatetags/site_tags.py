@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.formats import number_format
 
@@ -39,13 +39,13 @@ def percent(share, decimals=1):
 
 
 @functools.cache
-def language_homes():
-    """(code, own name, home address) per language; the same for every request."""
-    homes = []
+def language_names():
+    """Each language's name in that language (the catalogues never change while the site runs)."""
+    names = {}
     for code, name in settings.LANGUAGES:
         with translation.override(code):
-            homes.append((code, translation.gettext(name), reverse("programme:home")))
-    return homes
+            names[code] = translation.gettext(name)
+    return names
 
 
 @register.simple_tag(takes_context=True)
@@ -59,19 +59,19 @@ def language_links(context):
     """
     request = context["request"]
     current = translation.get_language()
-    path = request.get_full_path()
+    path = request.get_full_path_info()
     prefix = f"/{current}/"
-    # A page that could not be resolved (a 404, say) offers each language's home.
     on_a_page = getattr(request, "resolver_match", None) is not None and path.startswith(prefix)
-    return [
-        {
-            "code": code,
-            "name": name,
-            "url": f"/{code}/{path[len(prefix) :]}" if on_a_page else home,
-            "is_current": code == current,
-        }
-        for code, name, home in language_homes()
-    ]
+    links = []
+    for code, name in language_names().items():
+        if on_a_page:
+            url = f"{get_script_prefix()}{code}/{path[len(prefix) :]}"
+        else:
+            # The address could not be resolved (a 404, say): offer that language's home.
+            with translation.override(code):
+                url = reverse("programme:home")
+        links.append({"code": code, "name": name, "url": url, "is_current": code == current})
+    return links
 
 
 @register.filter
