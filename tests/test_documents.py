@@ -3,7 +3,6 @@
 import xml.etree.ElementTree as ElementTree
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -175,13 +174,6 @@ def test_check_files_reports_orphans_and_missing_files(db, media_root, capsys):
 
 
 # --- the admin -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def admin_client(client, db):
-    user = get_user_model().objects.create_superuser("admin", "a@example.org", "x" * 20)
-    client.force_login(user)
-    return client
 
 
 def test_admin_pages_render_with_counts(admin_client):
