@@ -17,7 +17,6 @@ from .forms import VersionUploadForm
 from .models import Document, DocumentVersion
 from .responses import file_response
 from .services import document_delete, version_create, version_delete, version_save
-from .templatetags.document_tags import file_facts
 from .upload_handlers import DocumentSizeLimitUploadHandler
 from .validators import allowed_extensions_text, max_upload_size
 
@@ -39,7 +38,7 @@ class VersionFactsMixin:
 
     @admin.display(description=_("facts"))
     def facts(self, version):
-        return file_facts(version)
+        return version.facts
 
 
 class DocumentVersionInline(VersionFactsMixin, admin.TabularInline):
@@ -140,7 +139,7 @@ class DocumentAdmin(TabbedTranslationAdmin):
                     messages.success(
                         request,
                         gettext("Uploaded %(name)s (%(facts)s).")
-                        % {"name": version.original_filename, "facts": file_facts(version)},
+                        % {"name": version.original_filename, "facts": version.facts},
                     )
                     return redirect("admin:documents_document_change", document.pk)
         else:

@@ -5,7 +5,6 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.translation import gettext_lazy as _
 
 from .models import DocumentVersion
-from .templatetags.document_tags import file_facts
 
 FEED_LENGTH = 20
 
@@ -44,7 +43,7 @@ class NewDocumentsFeed(Feed):
         return version.document.title
 
     def item_description(self, version):
-        parts = [version.note or version.document.description, file_facts(version)]
+        parts = [version.note or version.document.description, version.facts]
         return " — ".join(part for part in parts if part)
 
     def item_link(self, version):

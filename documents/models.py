@@ -3,8 +3,11 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from programme.models import Phase, Programme
 
@@ -107,7 +110,11 @@ class Document(models.Model):
 
     @property
     def current_version(self):
-        """The newest published version (needs `with_published_versions()`)."""
+        """The newest published version, or None.
+
+        Read from the list that `with_published_versions()` or
+        `document_with_newest_version()` attached; without it, one query.
+        """
         versions = getattr(self, "published_versions", None)
         if versions is None:
             return self.versions.published().newest_first().first()
@@ -131,11 +138,12 @@ class DocumentVersionQuerySet(models.QuerySet):
         """Newest publication first: the first published one is the current version."""
         return self.order_by("-published_at", "-id")
 
-    def current_document(self):
-        """The document with the newest published version among these, or None.
+    def document_with_newest_version(self):
+        """The document of the newest published version among these, or None.
 
-        One query reads the document with its current version, for pages that
-        show a single document's download link (the home page's project plan).
+        One query reads that version and its document; the document comes back
+        with the version attached as its `current_version`. For pages that show
+        one document's download link (the home page's project plan).
         """
         version = self.published().select_related("document").newest_first().first()
         if version is None:
@@ -230,3 +238,15 @@ class DocumentVersion(models.Model):
     @property
     def is_pdf(self):
         return self.content_type == "application/pdf"
+
+    @property
+    def facts(self):
+        """ "PDF, 12 pages, 1.2 MB" in English; "PDF, 12 sider, 1,2 MB" in Norwegian."""
+        parts = [self.format_label]
+        if self.page_count:
+            pages = number_format(self.page_count, use_l10n=True, force_grouping=True)
+            parts.append(
+                ngettext("%(pages)s page", "%(pages)s pages", self.page_count) % {"pages": pages}
+            )
+        parts.append(filesizeformat(self.size))
+        return ", ".join(parts)

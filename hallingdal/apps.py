@@ -1,4 +1,19 @@
+from django.apps import AppConfig
 from django.contrib.staticfiles.apps import StaticFilesConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SiteConfig(AppConfig):
+    """The site app: what spans the whole site, on top of the content apps."""
+
+    default = True
+    name = "hallingdal"
+    verbose_name = _("Site")
+
+    def ready(self):
+        from .cache import connect_content_signals
+
+        connect_content_signals()
 
 
 class SiteStaticFilesConfig(StaticFilesConfig):

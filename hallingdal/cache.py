@@ -40,7 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.apps import AppConfig, apps
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
@@ -190,19 +190,13 @@ def content_changed(sender, **kwargs):
     pages_changed()
 
 
-class PageCacheConfig(AppConfig):
-    """Connects the content apps' signals to `pages_changed()`."""
-
-    name = "hallingdal"
-    label = "page_cache"
-    verbose_name = "Page cache"
-
-    def ready(self):
-        for app_label in CONTENT_APPS:
-            for model in apps.get_app_config(app_label).get_models(include_auto_created=True):
-                # Connected per model: a receiver for every sender would stop
-                # Django's fast deletes of sessions and log rows.
-                uid = f"page-cache:{model._meta.label}"
-                post_save.connect(content_changed, sender=model, dispatch_uid=uid)
-                post_delete.connect(content_changed, sender=model, dispatch_uid=uid)
-                m2m_changed.connect(content_changed, sender=model, dispatch_uid=uid)
+def connect_content_signals():
+    """Start a new generation on every save or deletion of a content app's row."""
+    for app_label in CONTENT_APPS:
+        for model in apps.get_app_config(app_label).get_models(include_auto_created=True):
+            # Connected per model: a receiver for every sender would stop
+            # Django's fast deletes of sessions and log rows.
+            uid = f"page-cache:{model._meta.label}"
+            post_save.connect(content_changed, sender=model, dispatch_uid=uid)
+            post_delete.connect(content_changed, sender=model, dispatch_uid=uid)
+            m2m_changed.connect(content_changed, sender=model, dispatch_uid=uid)

@@ -79,8 +79,9 @@ INSTALLED_APPS = [
     "axes",
     "programme",
     "documents",
-    # After the content apps: connects their signals to the page cache.
-    "hallingdal.cache.PageCacheConfig",
+    # The site app, after the content apps it builds on: home, search,
+    # sitemaps, backups, the page cache's signals (hallingdal/apps.py).
+    "hallingdal",
 ]
 
 MIDDLEWARE = [

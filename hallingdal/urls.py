@@ -2,29 +2,43 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.generic import TemplateView
 
-from hallingdal.health import healthz
-from programme.sitemaps import SITEMAPS
-from programme.views import favicon, image_rendition, robots_txt
+from . import views
+from .health import healthz
+from .sitemaps import SITEMAPS
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Fixed addresses for crawlers, outside the language prefixes.
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("robots.txt", robots_txt, name="robots_txt"),
+    path("robots.txt", views.RobotsView.as_view(), name="robots_txt"),
     # Resized pictures are the same in every language.
     path(
         "images/<slug:kind>/<slug:slug>/<slug:fingerprint>-<int:width>.<str:ext>",
-        image_rendition,
+        views.image_rendition,
         name="image_rendition",
     ),
-    # Browsers ask for /favicon.ico on every site, the admin's pages too.
-    path("favicon.ico", favicon, name="favicon"),
+    path("favicon.ico", views.FaviconView.as_view(), name="favicon"),
     # A fixed address outside the language prefixes, for load balancers.
     path("healthz", healthz, name="healthz"),
 ]
 
 urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("search/", views.site_search, name="search"),
+    # The accessibility statement public bodies in Norway must publish.
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="hallingdal/accessibility.html"),
+        name="accessibility",
+    ),
+    # What the site stores, and about whom.
+    path(
+        "privacy/",
+        TemplateView.as_view(template_name="hallingdal/privacy.html"),
+        name="privacy",
+    ),
     path("", include("programme.urls")),
     path("documents/", include("documents.urls")),
 )

@@ -1,7 +1,8 @@
 """Geometry for the phase timeline and the funding chart, drawn as inline SVG.
 
 The templates (includes/_timeline.svg, includes/_funding_chart.html) draw what
-these functions lay out. Everything is computed from the rows a page already
+these functions lay out, and format the amounts and shares in the visitor's
+language; the stylesheet colours them by class. Everything is computed from the rows a page already
 has (prefetched phases and grants), so a chart costs no queries.
 """
 
@@ -12,18 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from .models import PhaseStatus
-from .templatetags.site_tags import nok, percent
 
-# Fills for graphics on white. Each has at least 4.5:1 contrast against white,
-# well above the 3:1 that WCAG 1.4.11 asks of graphics (brand, green, brown, purple).
-FUNDER_COLOURS = ["#0b4f6c", "#1d6b3a", "#8a4b00", "#5b2b8a"]
-STATUS_COLOURS = {
-    PhaseStatus.COMPLETED: "#1d6b3a",
-    PhaseStatus.ACTIVE: "#0b4f6c",
-    PhaseStatus.PLANNED: "#4a5361",
-}
-TEXT_COLOUR = "#1c1f24"
-MUTED_COLOUR = "#4a5361"
+# The colours themselves live in static/css/site.css (--chart-funder-N): the
+# layout names a funder's colour by its number only.
+FUNDER_COLOUR_COUNT = 4
 
 TIMELINE_STEP = 200
 TIMELINE_MIN_WIDTH = 400
@@ -47,20 +40,6 @@ def legend_lines(text):
     return lines
 
 
-def phase_dates_text(phase):
-    """The dates of a phase, only as precisely as they are known."""
-    if phase.starts_on and phase.ends_on:
-        return _("%(start)s to %(end)s") % {
-            "start": phase.starts_display,
-            "end": phase.ends_display,
-        }
-    if phase.ends_on:
-        return _("To end %(end)s") % {"end": phase.ends_display}
-    if phase.starts_on:
-        return _("From %(start)s") % {"start": phase.starts_display}
-    return _("Dates not published")
-
-
 @dataclass
 class TimelineStop:
     x: int
@@ -68,7 +47,6 @@ class TimelineStop:
     title: str
     status: str
     status_label: str
-    colour: str
     dates: str
     line_to_next_dashed: bool = False
     next_x: int | None = None
@@ -99,8 +77,7 @@ def timeline_layout(phases):
                 title=str(phase.title),
                 status=phase.status,
                 status_label=str(phase.get_status_display()),
-                colour=STATUS_COLOURS.get(phase.status, MUTED_COLOUR),
-                dates=phase_dates_text(phase),
+                dates=phase.period_display,
             )
         )
     for stop, following in zip(stops, stops[1:], strict=False):
@@ -114,9 +91,9 @@ def timeline_layout(phases):
 class ChartBar:
     label: str
     amount: Decimal
-    amount_text: str
-    share_text: str
-    colour: str
+    share: Decimal | None
+    # 1 to FUNDER_COLOUR_COUNT; None for the part of the frame not accounted for.
+    colour_number: int | None
     x: float
     width: float
     legend_y: int
@@ -146,7 +123,6 @@ class FundingChart:
     height: int
     bar_y: int
     bar_height: int
-    frame_text: str
     bars: list
     total_budget: Decimal | None
     awarded_total: Decimal
@@ -155,10 +131,10 @@ class FundingChart:
 
 
 def rounded_share(part, whole):
-    """A rounded percentage, so that the shares drawn add up to 100."""
+    """The share rounded to a tenth of a per cent, so that the shares drawn add up to 100."""
     if not whole:
-        return ""
-    return percent((part / whole).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+        return None
+    return (part / whole).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
 
 
 def awarded_by_funder(grants):
@@ -188,16 +164,15 @@ def funding_chart_layout(programme):
     x = Decimal(CHART_PLOT_LEFT)
     legend_y = bar_y + bar_height + 30
 
-    def add_bar(label, amount, colour, width, *, is_unrecorded=False):
+    def add_bar(label, amount, colour_number, width, *, is_unrecorded=False):
         nonlocal x, legend_y
         bars.append(
             ChartBar(
                 label=label,
                 label_lines=legend_lines(label),
                 amount=amount,
-                amount_text=nok(amount),
-                share_text=rounded_share(amount, total_budget),
-                colour=colour,
+                share=rounded_share(amount, total_budget),
+                colour_number=colour_number,
                 x=round(float(x), 2),
                 width=round(float(width), 2),
                 legend_y=legend_y,
@@ -208,24 +183,19 @@ def funding_chart_layout(programme):
         x += width
 
     for index, (funder, amount) in enumerate(totals.items()):
-        colour = FUNDER_COLOURS[index % len(FUNDER_COLOURS)]
-        add_bar(funder, amount, colour, Decimal(CHART_PLOT_WIDTH) * amount / scale)
+        colour_number = index % FUNDER_COLOUR_COUNT + 1
+        add_bar(funder, amount, colour_number, Decimal(CHART_PLOT_WIDTH) * amount / scale)
     unrecorded = programme.budget_not_accounted_for
     if unrecorded:
         # The rest of the frame, whatever rounding left of it.
         width = Decimal(CHART_PLOT_LEFT + CHART_PLOT_WIDTH) - x
-        add_bar(_("Funding not recorded here"), unrecorded, "#ffffff", width, is_unrecorded=True)
-    if total_budget:
-        frame_text = _("Total budget: %(amount)s") % {"amount": nok(total_budget)}
-    else:
-        frame_text = _("Total budget not published; bars show the grants only")
+        add_bar(_("Funding not recorded here"), unrecorded, None, width, is_unrecorded=True)
     height = legend_y - LEGEND_LINE_HEIGHT
     return FundingChart(
         width=CHART_WIDTH,
         height=height,
         bar_y=bar_y,
         bar_height=bar_height,
-        frame_text=frame_text,
         bars=bars,
         total_budget=total_budget,
         awarded_total=awarded_total,

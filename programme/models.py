@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -316,15 +316,26 @@ class Phase(models.Model):
     def ends_display(self):
         return format_approximate_date(self.ends_on, self.ends_on_precision)
 
+    @property
+    def period_display(self):
+        """The phase's dates, only as precisely as they are known."""
+        if self.starts_on and self.ends_on:
+            return _("%(start)s to %(end)s") % {
+                "start": self.starts_display,
+                "end": self.ends_display,
+            }
+        if self.ends_on:
+            return _("To end %(end)s") % {"end": self.ends_display}
+        if self.starts_on:
+            return _("From %(start)s") % {"start": self.starts_display}
+        return _("Dates not published")
+
 
 class GrantQuerySet(PublishedQuerySet):
     def published(self):
         return self.filter(is_published=True, programme__is_published=True).filter(
             Q(phase__isnull=True) | Q(phase__is_published=True)
         )
-
-    def total(self):
-        return self.aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
 class Grant(models.Model):

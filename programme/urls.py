@@ -5,7 +5,6 @@ from . import views
 app_name = "programme"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("programmes/", views.ProgrammeListView.as_view(), name="programme_list"),
     path("programmes/<slug:slug>/", views.ProgrammeDetailView.as_view(), name="programme_detail"),
     path(
@@ -19,11 +18,8 @@ urlpatterns = [
         views.MunicipalityDetailView.as_view(),
         name="municipality_detail",
     ),
-    path("funding/", views.funding, name="funding"),
+    path("funding/", views.FundingView.as_view(), name="funding"),
     path("funding/open-data/", views.open_data, name="open_data"),
     path("funding/grants.csv", views.grants_csv, name="grants_csv"),
     path("funding/grants.json", views.grants_json, name="grants_json"),
-    path("search/", views.site_search, name="search"),
-    path("accessibility/", views.accessibility_statement, name="accessibility"),
-    path("privacy/", views.privacy, name="privacy"),
 ]

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 
 from documents.models import Document
 from documents.services import version_create
-from documents.simple_pdf import text_pdf
+from hallingdal.content.sample_pdf import text_pdf
 from programme.models import Grant, Municipality, Phase, Programme
 
 _sequence = itertools.count(1)

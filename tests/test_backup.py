@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
-from programme.backups import backed_up_models, media_names, sha256_of
+from hallingdal.backups import backed_up_models, media_names, sha256_of
 from programme.models import Programme
 from tests.factories import make_programme
 

@@ -6,16 +6,12 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from programme.charts import (
-    CHART_PLOT_WIDTH,
-    FUNDER_COLOURS,
-    STATUS_COLOURS,
-    funding_chart_layout,
-)
+from programme.charts import CHART_PLOT_WIDTH, FUNDER_COLOUR_COUNT, funding_chart_layout
 from programme.models import Programme
 from tests.factories import make_grant, make_phase, make_programme
 
@@ -66,10 +62,37 @@ def contrast_with_white(hex_colour):
     return 1.05 / (relative_luminance(hex_colour) + 0.05)
 
 
-def test_chart_colours_meet_text_contrast_on_white():
+def stylesheet_colours():
+    """The custom properties of site.css, resolved: {"--colour-brand": "#0b4f6c", ...}."""
+    css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text()
+    declared = dict(re.findall(r"(--[\w-]+):\s*([^;]+);", css))
+    resolved = {}
+    for name, value in declared.items():
+        while value.startswith("var("):
+            value = declared[value[4:-1]]
+        resolved[name] = value
+    return resolved, css
+
+
+def test_chart_colours_exist_once_and_meet_text_contrast_on_white():
+    colours, css = stylesheet_colours()
+    status_rule = r"\.timeline-stop--\w+ \{ --stop-colour: var\((--[\w-]+)\); \}"
+    status_colours = re.findall(status_rule, css)
+    funder_colours = [f"--chart-funder-{n}" for n in range(1, FUNDER_COLOUR_COUNT + 1)]
+    assert len(status_colours) == 3
     # Status colours are used for text too, so all colours need 4.5:1.
-    for colour in [*FUNDER_COLOURS, *STATUS_COLOURS.values()]:
-        assert contrast_with_white(colour) >= 4.5, colour
+    for name in [*funder_colours, *status_colours]:
+        assert contrast_with_white(colours[name]) >= 4.5, name
+    # The layout and the templates name colours by class; no colour is written twice.
+    charts = "".join(
+        (settings.BASE_DIR / path).read_text()
+        for path in (
+            "programme/charts.py",
+            "templates/includes/_timeline.svg",
+            "templates/includes/_funding_chart.html",
+        )
+    )
+    assert not re.search(r"#[0-9a-fA-F]{6}\b", charts)
 
 
 @pytest.mark.parametrize("path", ["/nn/", "/nb/", "/en/"])
@@ -155,7 +178,7 @@ def test_funding_chart_sums_grants_per_funder(client):
         ("Staten", Decimal("500000")),
         (layout.bars[2].label, Decimal("250000")),
     ]
-    assert layout.bars[0].colour != layout.bars[1].colour
+    assert layout.bars[0].colour_number != layout.bars[1].colour_number
 
 
 def test_funding_chart_without_a_total_budget_says_so(client):

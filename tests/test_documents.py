@@ -12,7 +12,6 @@ from django.utils import translation
 
 from documents.models import Document, DocumentVersion
 from documents.services import document_delete, version_create
-from documents.templatetags.document_tags import file_facts
 from tests.factories import make_document, make_pdf, make_programme
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -32,11 +31,11 @@ def add_version(document, pages=3, **kwargs):
 def test_file_facts_in_each_language(db):
     version = make_document(file_bytes=make_pdf(pages=12, padding=1_250_000)).current_version
     with translation.override("en"):
-        assert file_facts(version) == "PDF, 12 pages, 1.2\xa0MB"
+        assert version.facts == "PDF, 12 pages, 1.2\xa0MB"
     with translation.override("nb"):
         # Django's own Norwegian formats: decimal comma.
-        assert file_facts(version).endswith("1,2\xa0MB")
-        assert file_facts(version).startswith("PDF, 12 ")
+        assert version.facts.endswith("1,2\xa0MB")
+        assert version.facts.startswith("PDF, 12 ")
 
 
 def test_document_list_shows_links_facts_and_the_feed(client, db):
@@ -80,7 +79,7 @@ def test_list_page_queries_do_not_grow_with_documents(
         client.get(url)
 
 
-def test_current_document_comes_with_its_newest_published_version(db, media_root):
+def test_document_with_newest_version_comes_with_its_newest_published_version(db, media_root):
     programme = make_programme()
     plan = make_document(programme, kind="project_plan")
     newest = add_version(plan, pages=4)
@@ -90,13 +89,13 @@ def test_current_document_comes_with_its_newest_published_version(db, media_root
         document__programme=programme, document__kind="project_plan"
     )
 
-    document = plans.current_document()
+    document = plans.document_with_newest_version()
 
     assert document == plan
     assert document.current_version == newest
 
     Document.objects.filter(pk=plan.pk).update(is_published=False)
-    assert plans.current_document() is None
+    assert plans.document_with_newest_version() is None
 
 
 # --- the feed ------------------------------------------------------------------------

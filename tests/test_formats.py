@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from hallingdal.formatters import nok, percent, share_of
 from programme.dates import format_approximate_date
-from programme.templatetags.site_tags import nok, percent, share_of
 
 NBSP = "\u00a0"
 

@@ -17,7 +17,7 @@ def public_paths(programme):
     for language in ("nn", "nb", "en"):
         with translation.override(language):
             paths += [
-                reverse("programme:home"),
+                reverse("home"),
                 reverse("programme:programme_list"),
                 programme.get_absolute_url(),
                 phase.get_absolute_url(),

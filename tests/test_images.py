@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from programme import images
+from hallingdal import images
 from programme.models import Municipality, Programme
 from tests.factories import make_municipality, make_programme
 

@@ -55,15 +55,13 @@ def samples(programme, municipality, document):
         "programme:municipality_detail": [{"slug": municipality.slug}],
         "documents:document_detail": [{"slug": document.slug}],
         "documents:document_download": [{"slug": document.slug}],
-        "documents:document_view": [{"slug": document.slug}],
         "documents:version_download": [{"slug": document.slug, "version_id": version.pk}],
-        "documents:version_view": [{"slug": document.slug, "version_id": version.pk}],
     }
     query_strings = {
         # Words found in both the real and the generated content.
-        "programme:search": ["?q=fase", "?q=Hallingdal+program"],
+        "search": ["?q=fase", "?q=Hallingdal+program"],
         "programme:programme_list": ["", "?page=1"],
-        "programme:funding": ["", "?page=2"],
+        "programme:funding": ["", "?page=1"],
         "documents:document_list": ["", "?page=1"],
     }
     addresses = {}
@@ -143,14 +141,14 @@ def test_every_public_page_has_a_fixed_query_count_and_bounded_size_whatever_the
         f"HTML pages over {MAX_HTML_BYTES:,} bytes with the large data set: {too_big}"
     )
     # The walk found the pages the issue names, so it is not measuring nothing.
-    for name in ["programme:home", "programme:funding", "documents:document_detail"]:
+    for name in ["home", "programme:funding", "documents:document_detail"]:
         assert name in small
 
 
 def test_the_route_walk_sees_every_public_page():
     names = {name for name, _parameters in public_routes()}
     assert {
-        "programme:home",
+        "home",
         "programme:programme_list",
         "programme:programme_detail",
         "programme:phase_detail",

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programme import search
+from hallingdal import search
 from programme.models import Programme
 from tests.factories import make_document, make_pdf, make_phase, make_programme
 

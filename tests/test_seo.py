@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programme.structured_data import json_ld_script
+from hallingdal.structured_data import json_ld_script
 from tests.factories import make_grant, make_municipality, make_programme
 
 pytestmark = pytest.mark.django_db

@@ -110,7 +110,7 @@ def page_paths(hallingdal):
     for code in LANGUAGES:
         with translation.override(code):
             paths[code] = {
-                "home": reverse("programme:home"),
+                "home": reverse("home"),
                 "programme-list": reverse("programme:programme_list"),
                 "programme-detail": hallingdal.get_absolute_url(),
                 "phase": phase.get_absolute_url(),
@@ -118,11 +118,11 @@ def page_paths(hallingdal):
                 "municipality": municipality.get_absolute_url(),
                 "funding": reverse("programme:funding"),
                 "open-data": reverse("programme:open_data"),
-                "search": reverse("programme:search"),
+                "search": reverse("search"),
                 "documents": reverse("documents:document_list"),
                 "document": project_plan.get_absolute_url(),
-                "accessibility": reverse("programme:accessibility"),
-                "privacy": reverse("programme:privacy"),
+                "accessibility": reverse("accessibility"),
+                "privacy": reverse("privacy"),
                 "not-found": f"/{code}/no-such-page/",
             }
     return paths

@@ -54,7 +54,7 @@ def test_every_public_page_passes_axe_in_all_languages(site, page):
     expected_status = {}
     for code in LANGUAGES:
         with translation.override(code):
-            expected_status[f"{origin}{reverse('programme:search')}?q=Hallingdal"] = 200
+            expected_status[f"{origin}{reverse('search')}?q=Hallingdal"] = 200
         expected_status[f"{origin}/{code}/no-such-page/"] = 404
     queue += list(expected_status)
     seen = set(queue)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from programme import structured_data
+from hallingdal import structured_data
 
 register = template.Library()
 

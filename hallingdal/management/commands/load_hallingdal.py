@@ -11,8 +11,8 @@ from django.db import transaction
 
 from documents.models import Document
 from documents.services import version_create
-from documents.simple_pdf import text_pdf
-from programme import hallingdal_content as content
+from hallingdal.content import texts as content
+from hallingdal.content.sample_pdf import text_pdf
 from programme.models import Grant, Municipality, Phase, Programme
 
 

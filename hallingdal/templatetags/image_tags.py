@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from programme.images import picture_for
+from hallingdal.images import picture_for
 
 register = template.Library()
 

@@ -51,7 +51,7 @@ def council(request):
         "@type": "GovernmentOrganization",
         "@id": council_id(request),
         "name": COUNCIL_NAME,
-        "url": request.build_absolute_uri(reverse("programme:home")),
+        "url": request.build_absolute_uri(reverse("home")),
     }
 
 

@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from documents.models import Document, DocumentKind, DocumentVersion, version_upload_to
-from documents.simple_pdf import text_pdf
 from hallingdal.cache import pages_changed
+from hallingdal.content.sample_pdf import text_pdf
 from programme.models import Grant, Municipality, Phase, PhaseStatus, Programme
 
 PREFIX = "bulk-"

@@ -1,6 +1,7 @@
 """Write small text-only PDF files without a PDF library.
 
-Used to make the clearly labelled sample project plan on a fresh install,
+Not used to serve anything: it makes the clearly labelled sample project plan
+that `load_hallingdal` installs, the made-up files of `generate_bulk_data`,
 and test files of a known size and page count. Text is set in Helvetica with
 WinAnsiEncoding, which covers Norwegian letters.
 """

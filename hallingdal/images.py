@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .models import Municipality, Programme
+from programme.models import Municipality, Programme
 
 # EXIF orientations that turn the picture a quarter turn (width and height swap).
 QUARTER_TURNS = {5, 6, 7, 8}

@@ -12,12 +12,13 @@ the pages show them. Each kind costs one query, whatever is found.
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, OuterRef, Q, Subquery, TextField, Value
+from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -25,14 +26,12 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
 
 from documents.models import Document, DocumentVersion
-
-from .models import Municipality, Phase, Programme
+from programme.models import Municipality, Phase, Programme
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 RESULTS_PER_KIND = 20
 SNIPPET_LENGTH = 220
-FALLBACK_LANGUAGE = "nn"
 TEXT_SEARCH_CONFIGS = {"nn": "norwegian", "nb": "norwegian", "en": "english"}
 
 
@@ -66,26 +65,54 @@ def search_terms(query):
 
 @dataclass(frozen=True)
 class Source:
+    """One kind of thing to search: where its rows come from and which texts count."""
+
     kind: str
     model: type
     title_field: str
     text_fields: tuple
+    # Published rows only, with what each result needs to build its address.
+    queryset: Callable[[], QuerySet]
+    # The extracted text of its file, weighed below the title and texts.
+    file_text: Callable[[], Expression] | None = None
 
-    def queryset(self):
-        if self.model is Programme:
-            return Programme.objects.published()
-        if self.model is Phase:
-            return Phase.objects.published().select_related("programme")
-        if self.model is Municipality:
-            return Municipality.objects.published()
-        return Document.objects.published()
+
+def current_version_text():
+    """The extracted text of a document's newest published version."""
+    versions = DocumentVersion.objects.published().filter(document=OuterRef("pk")).newest_first()
+    return Coalesce(Subquery(versions.values("text")[:1]), Value(""), output_field=TextField())
 
 
 SOURCES = [
-    Source(_("Programme"), Programme, "title", ("summary", "goal", "body", "scheme")),
-    Source(_("Phase"), Phase, "title", ("summary", "body", "outcome")),
-    Source(_("Municipality"), Municipality, "name", ("description", "former_name")),
-    Source(_("Document"), Document, "title", ("description",)),
+    Source(
+        _("Programme"),
+        Programme,
+        "title",
+        ("summary", "goal", "body", "scheme"),
+        queryset=lambda: Programme.objects.published(),
+    ),
+    Source(
+        _("Phase"),
+        Phase,
+        "title",
+        ("summary", "body", "outcome"),
+        queryset=lambda: Phase.objects.published().select_related("programme"),
+    ),
+    Source(
+        _("Municipality"),
+        Municipality,
+        "name",
+        ("description", "former_name"),
+        queryset=lambda: Municipality.objects.published(),
+    ),
+    Source(
+        _("Document"),
+        Document,
+        "title",
+        ("description",),
+        queryset=lambda: Document.objects.published(),
+        file_text=current_version_text,
+    ),
 ]
 
 
@@ -98,13 +125,8 @@ def localised(model, field, language):
     if not translated:
         return Coalesce(F(field), Value(""), output_field=TextField())
     own = NullIf(F(f"{field}_{language}"), Value(""))
-    return Coalesce(own, F(f"{field}_{FALLBACK_LANGUAGE}"), Value(""), output_field=TextField())
-
-
-def current_version_text():
-    """The extracted text of a document's newest published version."""
-    versions = DocumentVersion.objects.published().filter(document=OuterRef("pk")).newest_first()
-    return Coalesce(Subquery(versions.values("text")[:1]), Value(""), output_field=TextField())
+    fallback = F(f"{field}_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}")
+    return Coalesce(own, fallback, Value(""), output_field=TextField())
 
 
 def annotated(source, language):
@@ -112,8 +134,8 @@ def annotated(source, language):
     texts = {"search_title": localised(source.model, source.title_field, language)}
     for index, field in enumerate(source.text_fields):
         texts[f"search_text_{index}"] = localised(source.model, field, language)
-    if source.model is Document:
-        texts["search_text_file"] = current_version_text()
+    if source.file_text is not None:
+        texts["search_text_file"] = source.file_text()
     return source.queryset().annotate(**texts), list(texts)
 
 
@@ -147,8 +169,8 @@ def snippet_for(texts, terms):
 def result_for(source, row, names, terms, rank):
     return SearchResult(
         kind=source.kind,
-        # A phase's str() names its number too ("Phase 2: ...").
-        title=str(row) if source.model is Phase else getattr(row, source.title_field),
+        # str() is the title in the active language; a phase's names its number too.
+        title=str(row),
         url=row.get_absolute_url(),
         snippet=snippet_for(texts_of(row, names[1:]), terms),
         rank=rank,
@@ -199,7 +221,7 @@ def search_simple(query, language):
 def search(query, language):
     """Search everything public for `query`, best matches first."""
     if language not in dict(settings.LANGUAGES):
-        language = FALLBACK_LANGUAGE
+        language = settings.LANGUAGE_CODE
     if connection.vendor == "postgresql":
         results = search_postgresql(query, language)
     else:

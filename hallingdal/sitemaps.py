@@ -4,8 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from documents.models import Document
-
-from .models import Municipality, Phase, Programme
+from programme.models import Municipality, Phase, Programme
 
 
 class TranslatedSitemap(Sitemap):
@@ -29,14 +28,14 @@ class PageSitemap(TranslatedSitemap):
 
     def items(self):
         return [
-            "programme:home",
+            "home",
             "programme:programme_list",
             "programme:funding",
             "programme:open_data",
             "programme:municipality_list",
             "documents:document_list",
-            "programme:accessibility",
-            "programme:privacy",
+            "accessibility",
+            "privacy",
         ]
 
     def location(self, item):

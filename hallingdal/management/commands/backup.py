@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from programme.backups import write_archive
+from hallingdal.backups import write_archive
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from programme.backups import BackupError, restore_archive
+from hallingdal.backups import BackupError, restore_archive
 
 
 class Command(BaseCommand):

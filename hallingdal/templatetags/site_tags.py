@@ -1,41 +1,20 @@
-"""Template helpers for money, shares and the language switcher."""
+"""Tags for base.html and every page: money and shares, and the language switcher."""
 
 import functools
-from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
-from django.utils.formats import number_format
+
+from hallingdal import formatters
 
 register = template.Library()
 
 
-@register.filter
-def nok(amount):
-    """Format an amount in kroner: "kr 2 680 000" in Norwegian, "NOK 2,680,000" in English."""
-    if amount in (None, ""):
-        return ""
-    amount = Decimal(amount)
-    decimals = 0 if amount == amount.to_integral_value() else 2
-    figure = number_format(amount, decimals, use_l10n=True, force_grouping=True)
-    if translation.get_language() == "en":
-        return f"NOK\u00a0{figure}"
-    return f"kr\u00a0{figure}"
-
-
-@register.filter
-def percent(share, decimals=1):
-    """Format a 0-1 share as a percentage in the active language."""
-    if share is None:
-        return ""
-    # number_format cuts off extra decimals; round half up first, as people do.
-    value = (Decimal(share) * 100).quantize(Decimal(1).scaleb(-int(decimals)), ROUND_HALF_UP)
-    figure = number_format(value, int(decimals), use_l10n=True)
-    if translation.get_language() == "en":
-        return f"{figure}%"
-    return f"{figure}\u00a0%"
+register.filter(formatters.nok)
+register.filter(formatters.percent)
+register.filter(formatters.share_of)
 
 
 @functools.cache
@@ -69,17 +48,9 @@ def language_links(context):
         else:
             # The address could not be resolved (a 404, say): offer that language's home.
             with translation.override(code):
-                url = reverse("programme:home")
+                url = reverse("home")
         links.append({"code": code, "name": name, "url": url, "is_current": code == current})
     return links
-
-
-@register.filter
-def share_of(part, whole):
-    """Return part / whole as a Decimal share, or None when the whole is unknown."""
-    if not whole:
-        return None
-    return Decimal(part) / Decimal(whole)
 
 
 @register.filter
