@@ -42,8 +42,8 @@ MEDIA_PREFIX = "media/"
 CHUNK = 1024 * 1024
 
 # Rebuilt by migrate (content types, permissions) or not worth keeping
-# (sessions, login attempts).
-NOT_BACKED_UP = {"contenttypes", "auth.permission", "sessions", "axes"}
+# (sessions, login attempts, the page cache's change counter).
+NOT_BACKED_UP = {"contenttypes", "auth.permission", "sessions", "axes", "hallingdal.pagegeneration"}
 
 
 class BackupError(Exception):

@@ -1,133 +1,297 @@
 """Whole public pages from the cache for anonymous visitors, never stale.
 
-Every cached page is stored under the current *generation*, a number that
+Every cached page is stored under the current *generation*, a token that
 changes whenever content changes (`pages_changed()`). A new generation makes
 every page stored under the old one unreachable at once, so there is nothing
 to find and delete, and a page is never served from before the last change.
 
-Where the generation lives decides who sees a change at once:
+The generation has two homes:
 
-- With a shared cache (Redis, when REDIS_URL is set) the generation is a key in
-  it, seen by every worker on every server.
-- With the local-memory cache each gunicorn worker has its own memory, so a
-  generation kept there would leave the other workers serving old pages. The
-  generation is then the modification time of an empty file in the system's
-  temporary folder, which every worker on the machine shares. The file is
-  named after MEDIA_ROOT: one per installation of the site, and one per test,
-  since each test has its own MEDIA_ROOT. (Several servers, or management
-  commands run where the workers' temporary folder is private, need Redis.)
+- The database holds the truth: `PageGeneration.number` goes up by one in the
+  same transaction as every change, whichever process makes it (a gunicorn
+  worker, a management command, a shell, another server).
+- A fast copy is read on every request. With Redis (REDIS_URL) it is a key
+  there, shared by every worker on every server, so a change shows at once
+  everywhere. With the local-memory cache it is kept in the worker itself;
+  a change made in the worker shows at once, one made elsewhere within
+  `LOCAL_CHECK_SECONDS`, when the worker next reads the number from the
+  database.
+
+Each process compares its fast copy with the database every few seconds, so
+a change whose copy could not be written (Redis down or full at the time) is
+made good as soon as Redis answers again. When no usable generation can be
+had (Redis down, or full so that it cannot store one), pages are served
+uncached: slower, never stale. The Redis backend itself fails open
+(hallingdal/cache_backends.py), so a broken cache never breaks a page.
 
 What changes content: any save or deletion of a row of the content apps
 (programme, documents), through the admin, a service, a management command
 or the shell. Django's post_save, post_delete and m2m_changed signals reach
 all of them, including models added later, so nobody has to remember to
-invalidate; the receiver only changes the generation. Writes that send no
-signals (QuerySet.update(), bulk_create(), raw SQL) call `pages_changed()`
-themselves; counting a download is such a write and rightly leaves the
-cache alone, since no page shows the count.
+invalidate; `connect_content_signals()` (called by the site app's ready())
+connects them. Writes that send no signals (QuerySet.update(), bulk_create(),
+raw SQL) call `pages_changed()` themselves; counting a download is such a
+write and rightly leaves the cache alone, since no page shows the count.
+
 What is cached: GET responses with status 200 to visitors carrying no
 session, CSRF or messages cookie, unless the response streams (downloads),
 sets a cookie, says `Cache-Control: private/no-cache/no-store` (the admin,
-/healthz), embeds a CSRF token or a CSP nonce, or varies on something the
-cache key does not cover. The key covers scheme, host, full path with query
-string, and the language the request resolves to. New views are covered
-without doing anything; a view opts out with `never_cache`.
+/healthz), embeds a CSRF token or a CSP nonce, varies on something the cache
+key does not cover, or is heavier than the cache allows one entry to be. The
+key covers scheme, host, path, the language the request resolves to, and
+only the query parameters public pages read (`QUERY_PARAMETERS`): addresses
+that differ in anything else (`?utm_source=...`) share one entry, so unique
+query strings cannot fill the cache. A view that reads another parameter
+still works; its pages are just not cached (and a warning says so).
 """
 
 import hashlib
-import os
-import tempfile
+import itertools
+import logging
 import time
-from pathlib import Path
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import QueryDict
 from django.utils.cache import cc_delim_re
 from django.utils.translation import get_language_from_request
 
+from .models import PageGeneration
+
+logger = logging.getLogger(__name__)
+
 # The apps whose rows public pages show.
 CONTENT_APPS = ("programme", "documents")
+# The only query parameters public pages read: page numbers, search words and
+# the sitemap's own page number.
+QUERY_PARAMETERS = ("page", "q", "p")
 GENERATION_KEY = "page-cache:generation"
 # Entries never go stale (a change makes them unreachable); the timeout only
 # returns memory from pages nobody asks for.
 PAGE_TIMEOUT = 60 * 60 * 24
+# How often a worker with a local-memory cache reads the generation from the
+# database, and how often any worker checks its fast copy against it.
+LOCAL_CHECK_SECONDS = 1
+SHARED_CHECK_SECONDS = 5
 # A page may vary on these: the key covers the language, and requests with
 # cookies that matter bypass the cache.
 HARMLESS_VARY = {"cookie", "accept-language"}
 UNCACHEABLE_CACHE_CONTROL = {"private", "no-cache", "no-store"}
+GENERATION_ROW = 1
+
+_tokens = itertools.count()
 
 
 def bypass_cookies():
     return {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "messages"}
 
 
-def generation_file():
-    site = hashlib.sha256(str(settings.MEDIA_ROOT).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / "hallingdal-page-cache" / site
-
-
 def uses_local_memory():
     return isinstance(caches["default"], LocMemCache)
 
 
-def current_generation():
-    """The generation pages are stored under now."""
-    if uses_local_memory():
+# --- The generation -------------------------------------------------------------------------
+
+
+def stored_generation():
+    """The number in the database (0 before the first change)."""
+    number = (
+        PageGeneration.objects.filter(pk=GENERATION_ROW).values_list("number", flat=True).first()
+    )
+    return number or 0
+
+
+def count_change():
+    """Add one to the stored number, in the current transaction; return the new number."""
+    if not PageGeneration.objects.filter(pk=GENERATION_ROW).update(number=F("number") + 1):
         try:
-            return os.stat(generation_file()).st_mtime_ns
-        except FileNotFoundError:
-            return new_generation()
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        # Evicted or never set: start a new one, never one used before.
-        generation = time.time_ns()
-        if not cache.add(GENERATION_KEY, generation, timeout=None):
-            generation = cache.get(GENERATION_KEY, generation)
-    return generation
+            with transaction.atomic():
+                PageGeneration.objects.create(pk=GENERATION_ROW, number=1)
+        except IntegrityError:
+            # Another process made the row a moment ago.
+            PageGeneration.objects.filter(pk=GENERATION_ROW).update(number=F("number") + 1)
+    return stored_generation()
+
+
+def new_token(number):
+    """A generation token: the stored number, and a part never used before in this process."""
+    return f"{number}.{time.time_ns()}.{next(_tokens)}"
+
+
+def number_of(token):
+    return int(str(token).split(".", 1)[0])
+
+
+class Generation:
+    """This process's fast copy of the generation (see the module docstring)."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        """Forget the copy; the next request reads the database (tests use this)."""
+        self.local_token = None
+        self.checked_at = float("-inf")
+
+    def current(self):
+        """The token pages are stored under now, or None to serve without the cache."""
+        now = time.monotonic()
+        if uses_local_memory():
+            if self.local_token is None or now - self.checked_at >= LOCAL_CHECK_SECONDS:
+                self.checked_at = now
+                number = self._stored_or_none()
+                if number is not None and (
+                    self.local_token is None or number_of(self.local_token) != number
+                ):
+                    self.local_token = new_token(number)
+            return self.local_token
+        if getattr(cache, "is_resting", bool)():
+            # The cache failed a moment ago and is being left alone.
+            return None
+        token = cache.get(GENERATION_KEY)
+        if token is None:
+            number = self._stored_or_none()
+            if number is None:
+                return None
+            cache.add(GENERATION_KEY, new_token(number), timeout=None)
+            # Whoever added it first wins; None if the cache cannot store it.
+            return cache.get(GENERATION_KEY)
+        if now - self.checked_at >= SHARED_CHECK_SECONDS:
+            self.checked_at = now
+            number = self._stored_or_none()
+            if number is not None and number_of(token) < number:
+                # A change whose copy was lost while the cache was down or full.
+                token = self.replace(number)
+        return token
+
+    def replace(self, number):
+        """Start a new generation for `number`; None if the cache cannot keep it."""
+        token = new_token(number)
+        if uses_local_memory():
+            self.local_token = token
+            return token
+        if cache.set(GENERATION_KEY, token, timeout=None) is False:
+            # A full Redis refuses writes but still serves the old generation's
+            # pages; without its key, every process serves uncached instead.
+            cache.delete(GENERATION_KEY)
+            return None
+        return token
+
+    def _stored_or_none(self):
+        try:
+            return stored_generation()
+        except DatabaseError:
+            # No database, no page either; the view will say so.
+            return None
+
+
+generation = Generation()
+
+
+def current_generation():
+    return generation.current()
 
 
 def pages_changed():
     """Make every cached page unreachable; call after changing content.
 
-    It takes effect at once and again when the transaction commits: a page
+    The change is counted in the database in the current transaction, and the
+    fast copy changes at once and again when the transaction commits: a page
     rendered in between may have read the rows from before the commit, and
-    the second change of generation makes such a page unreachable too.
+    the second change makes what it stored unreachable too.
     """
-    new_generation()
-    transaction.on_commit(new_generation)
+    number = count_change()
+    generation.replace(number)
+    transaction.on_commit(lambda: generation.replace(number))
 
 
-def new_generation():
-    """Start a generation never used before: the time in nanoseconds."""
-    if not uses_local_memory():
-        generation = time.time_ns()
-        cache.set(GENERATION_KEY, generation, timeout=None)
-        return generation
-    path = generation_file()
-    try:
-        previous = os.stat(path).st_mtime_ns
-    except FileNotFoundError:
-        previous = 0
-        path.parent.mkdir(exist_ok=True)
-        path.touch()
-    generation = max(time.time_ns(), previous + 1)
-    # A file system with coarse timestamps may round down to the old value.
-    while True:
-        os.utime(path, ns=(generation, generation))
-        stored = os.stat(path).st_mtime_ns
-        if stored > previous:
-            return stored
-        generation += 1_000_000_000
+# --- The cache key --------------------------------------------------------------------------
+
+
+class ReadTrackingQueryDict(QueryDict):
+    """request.GET that remembers which parameters the view read ("*": all of them)."""
+
+    def __init__(self, *args, **kwargs):
+        self.names_read = set()
+        super().__init__(*args, **kwargs)
+        # Filling the dict reads it; only what the view reads counts.
+        self.names_read = set()
+
+    def _read(self, name):
+        self.names_read.add(name)
+
+    def __getitem__(self, key):
+        self._read(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self._read(key)
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        self._read(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self._read(key)
+        return super().getlist(key, default)
+
+    def __iter__(self):
+        self._read("*")
+        return super().__iter__()
+
+    def __len__(self):
+        self._read("*")
+        return super().__len__()
+
+    def keys(self):
+        self._read("*")
+        return super().keys()
+
+    def items(self):
+        self._read("*")
+        return super().items()
+
+    def lists(self):
+        self._read("*")
+        return super().lists()
+
+    def values(self):
+        self._read("*")
+        return super().values()
+
+    def dict(self):
+        self._read("*")
+        return super().dict()
+
+    def urlencode(self, safe=None):
+        self._read("*")
+        return super().urlencode(safe)
+
+    def copy(self):
+        self._read("*")
+        return super().copy()
+
+
+def page_query_string(query_dict):
+    """The parameters of QUERY_PARAMETERS in a fixed order, as a query string."""
+    pairs = [
+        (name, value) for name in QUERY_PARAMETERS for value in QueryDict.getlist(query_dict, name)
+    ]
+    return urlencode(pairs)
 
 
 def page_key(request):
     language = get_language_from_request(request, check_path=True)
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    query = page_query_string(request.GET)
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.sha256(f"{language} {address}".encode()).hexdigest()
     return f"page-cache:page:{digest}"
 
@@ -154,7 +318,18 @@ def is_cacheable(request, response):
         return False
     vary = {field.strip().lower() for field in cc_delim_re.split(response.get("Vary", ""))}
     vary.discard("")
-    return vary <= HARMLESS_VARY
+    if not vary <= HARMLESS_VARY:
+        return False
+    unknown = getattr(request.GET, "names_read", set()) - set(QUERY_PARAMETERS)
+    if unknown:
+        logger.warning(
+            "Not caching %s: the view read the query parameters %s, which the cache key "
+            "does not cover (add them to QUERY_PARAMETERS in hallingdal/cache.py)",
+            request.path,
+            ", ".join(sorted(unknown)),
+        )
+        return False
+    return True
 
 
 class PageCacheMiddleware:
@@ -173,17 +348,27 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if is_bypassed(request):
             return self.get_response(request)
-        generation = current_generation()
+        token = current_generation()
+        if token is None:
+            return self.get_response(request)
         key = page_key(request)
-        response = cache.get(key, version=generation)
+        response = cache.get(key, version=token)
         if response is not None:
             response["X-Page-Cache"] = "hit"
             return response
+        request.GET = ReadTrackingQueryDict(
+            request.META.get("QUERY_STRING", ""), encoding=request.encoding
+        )
         response = self.get_response(request)
-        if is_cacheable(request, response):
-            cache.set(key, response, PAGE_TIMEOUT, version=generation)
+        if (
+            is_cacheable(request, response)
+            and cache.set(key, response, PAGE_TIMEOUT, version=token) is not False
+        ):
             response["X-Page-Cache"] = "miss"
         return response
+
+
+# --- What changes content -------------------------------------------------------------------
 
 
 def content_changed(sender, **kwargs):

@@ -137,15 +137,32 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache per worker by default; REDIS_URL (redis://host:6379/0) gives one
-# shared by every worker on every server. See hallingdal/cache.py.
+# shared by every worker on every server. Both keep the site up when they
+# cannot help (hallingdal/cache_backends.py, hallingdal/cache.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_TIMEOUT_SECONDS = float(os.environ.get("DJANGO_CACHE_TIMEOUT_SECONDS", "0.25"))
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "hallingdal.cache_backends.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                # A hanging Redis costs a request at most this long, then is
+                # left alone for RETRY_AFTER seconds.
+                "socket_timeout": CACHE_TIMEOUT_SECONDS,
+                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+                "RETRY_AFTER": 5,
+            },
+        }
         if REDIS_URL
         else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 2000},
+            "BACKEND": "hallingdal.cache_backends.BoundedLocMemCache",
+            "OPTIONS": {
+                "MAX_ENTRIES": 5000,
+                # Per gunicorn worker: whole pages, however many are asked for.
+                "MAX_BYTES": int(os.environ.get("DJANGO_CACHE_MAX_MB", "64")) * 1024 * 1024,
+                "MAX_ENTRY_BYTES": 512 * 1024,
+            },
         }
     )
 }

@@ -25,3 +25,20 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Each test starts with an empty cache and reads the generation anew.
+
+    The local-memory cache and the worker's copy of the generation live as
+    long as the process; a test's database does not.
+    """
+    from django.core.cache import cache
+
+    from hallingdal.cache import generation
+
+    cache.clear()
+    generation.reset()
+    yield
+    generation.reset()

@@ -13,6 +13,7 @@ from django.utils.http import http_date
 
 from documents.models import Document, DocumentVersion
 from documents.services import version_create, version_save
+from hallingdal.cache import current_generation
 from tests.factories import make_document, make_pdf, make_programme
 
 
@@ -233,6 +234,9 @@ def test_downloads_are_counted_but_not_heads_304s_or_later_ranges(client, docume
 
 
 def test_download_takes_two_queries(client, document, django_assert_num_queries):
+    # The page cache reads its generation from the database at most once a
+    # second per worker; take that read out of the count.
+    current_generation()
     # One to find the version, one to count it.
     with django_assert_num_queries(2):
         assert download(client, document).status_code == 200

@@ -14,7 +14,7 @@ def test_health_is_ok_when_the_database_answers(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content) == {"status": "ok", "database": "up"}
+    assert json.loads(response.content) == {"status": "ok", "database": "up", "cache": "local"}
     assert "no-store" in response["Cache-Control"]
     assert len(response.content) < 100
 
@@ -48,7 +48,11 @@ def database_down(transactional_db):
 def test_health_is_503_when_the_database_does_not_answer(client, database_down):
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert json.loads(response.content) == {"status": "unavailable", "database": "down"}
+    assert json.loads(response.content) == {
+        "status": "unavailable",
+        "database": "down",
+        "cache": "local",
+    }
     assert "no-store" in response["Cache-Control"]
 
 

@@ -166,6 +166,13 @@ def test_language_links_match_djangos_translate_url_on_every_page(client, hallin
             assert href == translate_url(page_url, code).replace("&", "&amp;"), (page_url, code)
 
 
+def test_language_links_carry_only_the_query_parameters_pages_read(client, hallingdal):
+    page = client.get("/nn/search/?utm_source=avis&q=fase&fbclid=x").content.decode()
+    switcher = page.split('class="language-switcher"', 1)[1].split("</nav>", 1)[0]
+    assert '<a href="/en/search/?q=fase" hreflang="en"' in switcher
+    assert "utm_source" not in page and "fbclid" not in page
+
+
 def test_language_links_keep_the_address_prefix_of_a_site_served_below_the_root(client, hallingdal):
     # The test client leaves the script prefix to the test; WSGIHandler sets it in production.
     with override_script_prefix("/regionraadet/"):

@@ -8,6 +8,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import translation
 
 from hallingdal import formatters
+from hallingdal.cache import page_query_string
 
 register = template.Library()
 
@@ -34,17 +35,21 @@ def language_links(context):
     Page addresses are the same in every language apart from the prefix
     (i18n_patterns, untranslated paths), so swapping the prefix gives what
     django.urls.translate_url() would, without resolving the address again for
-    each language; a test holds the two equal on every public page.
+    each language; a test holds the two equal on every public page. Of the
+    query string only what pages read is kept (a search, a page number), so
+    the links do not depend on tracking tags or junk in the address.
     """
     request = context["request"]
     current = translation.get_language()
-    path = request.get_full_path_info()
+    path = request.path_info
+    query = page_query_string(request.GET)
+    suffix = f"?{query}" if query else ""
     prefix = f"/{current}/"
     on_a_page = getattr(request, "resolver_match", None) is not None and path.startswith(prefix)
     links = []
     for code, name in language_names().items():
         if on_a_page:
-            url = f"{get_script_prefix()}{code}/{path[len(prefix) :]}"
+            url = f"{get_script_prefix()}{code}/{path[len(prefix) :]}{suffix}"
         else:
             # The address could not be resolved (a 404, say): offer that language's home.
             with translation.override(code):
