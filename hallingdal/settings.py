@@ -280,6 +280,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 # No start-up banner: it would land in the stdout of every manage.py command.
 AXES_VERBOSE = False
+# Days the records of log-ins and failed log-ins (user name, address, browser)
+# are kept; `manage.py prune_login_records`, run daily, deletes older ones.
+LOGIN_RECORDS_DAYS = int(os.environ.get("DJANGO_LOGIN_RECORDS_DAYS", "90"))
+if LOGIN_RECORDS_DAYS < 1:
+    raise ImproperlyConfigured("DJANGO_LOGIN_RECORDS_DAYS must be a number of days, 1 or more.")
 # The same client address as the logs, behind DJANGO_PROXY_COUNT proxies.
 AXES_CLIENT_IP_CALLABLE = "hallingdal.client_address.client_address"
 

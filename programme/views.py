@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -191,5 +192,9 @@ def accessibility_statement(request):
 
 
 def privacy(request):
-    """What the site stores, and about whom."""
-    return render(request, "programme/privacy.html")
+    """What the site stores, about whom, and for how long."""
+    return render(
+        request,
+        "programme/privacy.html",
+        {"login_records_days": settings.LOGIN_RECORDS_DAYS},
+    )
