@@ -33,8 +33,8 @@ def plain_address(text):
         return None
     if address.version == 6:
         if address.scope_id:
-            # A zone ("fe80::1%eth0") means nothing off the machine, and
-            # PostgreSQL's inet type refuses it.
+            # A zone ("fe80::1%eth0") names an interface of the sender's
+            # machine: no proxy of ours writes one.
             return None
         address = address.ipv4_mapped or address
     return str(address)
