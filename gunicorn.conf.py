@@ -24,7 +24,13 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 # No shared control socket in $HOME: several servers may run on one machine.
 control_socket_disable = True
 
-# One line per request on stdout, with the same request id the app logs.
+# One line per request on stdout, with the same request id the app logs. It
+# starts with the client's address as the app decided it from the proxy's
+# X-Forwarded-For (hallingdal/client_address.py); gunicorn's own %(h)s would
+# be the proxy's.
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" request_id=%({x-request-id}o)s'
+access_log_format = (
+    '%({hallingdal.client_address}e)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+    " request_id=%({x-request-id}o)s"
+)

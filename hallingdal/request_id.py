@@ -2,12 +2,15 @@
 
 The id comes from the reverse proxy's X-Request-ID when that looks sane, so one
 id follows a request from the proxy's log to ours; otherwise it is a new uuid.
+Log lines also carry the client's address (hallingdal/client_address.py).
 """
 
 import contextvars
 import logging
 import re
 import uuid
+
+from .client_address import current_client_address
 
 HEADER = "X-Request-ID"
 VALID_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -33,13 +36,16 @@ class RequestIdMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
-    """Give every record a request_id: the current request's, or "-" outside one."""
+    """Give every record a request_id and a client_address: the current request's, or "-"."""
 
     def filter(self, record):
         # django.request logs 4xx/5xx after the middleware has finished, but
         # hands over the request itself.
         request = getattr(record, "request", None)
         record.request_id = getattr(request, "id", None) or current_request_id.get()
+        record.client_address = (
+            getattr(request, "client_address", None) or current_client_address.get()
+        )
         return True
 
 

@@ -86,8 +86,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so that every response (errors too) carries a request id and the
-    # security headers, and hostile requests stop before any view runs.
+    # security headers, every log line the client's address, and hostile
+    # requests stop before any view runs.
     "hallingdal.request_id.RequestIdMiddleware",
+    "hallingdal.client_address.ClientAddressMiddleware",
     "hallingdal.security.reject_hostile_requests",
     "hallingdal.security.permissions_policy",
     "csp.middleware.CSPMiddleware",
@@ -229,8 +231,11 @@ LOGIN_URL = "admin:login"
 # DJANGO_HTTPS=true behind a TLS-terminating reverse proxy (docs/deploy.md).
 
 HTTPS = env_bool("DJANGO_HTTPS")
-# How many reverse proxies stand in front and append to X-Forwarded-For.
+# How many reverse proxies stand in front and append to X-Forwarded-For;
+# hallingdal/client_address.py reads the client's address accordingly.
 PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_PROXY_COUNT must be 0 (no proxy) or the number of proxies.")
 
 if PROXY_COUNT:
     # Trust X-Forwarded-Proto only because our own proxy sets it on every
@@ -293,12 +298,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 # No start-up banner: it would land in the stdout of every manage.py command.
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Days the records of log-ins and failed log-ins (user name, address, browser)
+# are kept; `manage.py prune_login_records`, run daily, deletes older ones.
+LOGIN_RECORDS_DAYS = int(os.environ.get("DJANGO_LOGIN_RECORDS_DAYS", "90"))
+if LOGIN_RECORDS_DAYS < 1:
+    raise ImproperlyConfigured("DJANGO_LOGIN_RECORDS_DAYS must be a number of days, 1 or more.")
+# The same client address as the logs, behind DJANGO_PROXY_COUNT proxies.
+AXES_CLIENT_IP_CALLABLE = "hallingdal.client_address.client_address"
 
-# One line per event on stdout, each with the request id (or "-").
+# One line per event on stdout, each with the request id and the client's
+# address (or "-" outside a request).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -306,7 +315,10 @@ LOGGING = {
     "formatters": {
         "line": {
             "()": "hallingdal.request_id.OneLineFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "format": (
+                "%(asctime)s %(levelname)s %(name)s [%(request_id)s]"
+                " client=%(client_address)s %(message)s"
+            ),
         }
     },
     "handlers": {

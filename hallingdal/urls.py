@@ -33,12 +33,7 @@ urlpatterns += i18n_patterns(
         TemplateView.as_view(template_name="hallingdal/accessibility.html"),
         name="accessibility",
     ),
-    # What the site stores, and about whom.
-    path(
-        "privacy/",
-        TemplateView.as_view(template_name="hallingdal/privacy.html"),
-        name="privacy",
-    ),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
     path("", include("programme.urls")),
     path("documents/", include("documents.urls")),
 )

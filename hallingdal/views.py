@@ -1,5 +1,6 @@
 """The site's own pages: home, search, robots.txt, the favicon, pictures and static pages."""
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -47,6 +48,15 @@ def site_search(request):
             for result in search.search(query, get_language())
         ]
     return render(request, "hallingdal/search.html", context)
+
+
+class PrivacyView(TemplateView):
+    """What the site stores, about whom, and for how long."""
+
+    template_name = "hallingdal/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(login_records_days=settings.LOGIN_RECORDS_DAYS, **kwargs)
 
 
 class RobotsView(TemplateView):

@@ -34,6 +34,13 @@ LICENCE = {
 
 SHARE_PLACES = Decimal("0.0001")
 
+# A spreadsheet runs a cell that starts with one of these as a formula, so a
+# grant's text could run on the machine of whoever opens the file. OWASP's
+# advice for CSV injection: such a cell gets a leading single quote, which
+# makes it text, and every text cell is in double quotes, so that a separator
+# inside it (a semicolon, for Norwegian Excel) cannot start a new cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def awarded_text(grant):
     """The award date as precisely as it is known: "2015", "2015-06" or "2015-06-12"."""
@@ -81,24 +88,41 @@ def grant_rows(request):
 
 
 def plain_number(value):
-    """2680000.00 -> "2680000", 1234.50 -> "1234.50": a point, no grouping, any locale."""
+    """2680000.00 -> 2680000, 1234.50 -> 1234.50, for the CSV writer to write bare.
+
+    The writer uses str(), which for amounts and shares (two and four decimals)
+    gives a point, no grouping and no exponent, in any locale.
+    """
     if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    return format(value, "f")
+        return value.quantize(Decimal(1))
+    return value
+
+
+def text_cell(text):
+    """Text that a spreadsheet shows as text, never runs as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_cell(value):
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    if isinstance(value, str):
+        return text_cell(value)
+    return value
 
 
 def grants_csv(rows):
-    """CSV text (RFC 4180, comma separated); the caller adds the byte order mark."""
+    """CSV text (RFC 4180, comma separated); the caller adds the byte order mark.
+
+    Numbers are bare and every text is quoted, also an empty one.
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\r\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=FIELDS, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC
+    )
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {
-                key: plain_number(value) if isinstance(value, Decimal) else value
-                for key, value in row.items()
-            }
-        )
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return buffer.getvalue()
 
 

