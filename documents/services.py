@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Document, DocumentVersion
-from .text import extract_text
 from .validators import inspect_upload
 
 logger = logging.getLogger(__name__)
@@ -28,9 +27,9 @@ def version_create(
 ):
     """Check `uploaded_file` and store it as a new version of `document`.
 
-    Earlier versions are kept as they are. Size, type, checksum and page
-    count come from the file itself. `notes` maps language codes to "what
-    changed". Raises ValidationError for a file that fails the checks; a
+    Earlier versions are kept as they are. Size, type, checksum, page count
+    and text come from the file itself, read once. `notes` maps language
+    codes to "what changed". Raises ValidationError for a file that fails the checks; a
     refused or failed upload leaves neither a row nor a stored file.
     """
     facts = inspect_upload(uploaded_file, filename=original_filename)
@@ -45,7 +44,7 @@ def version_create(
         size=facts.size,
         sha256=facts.sha256,
         page_count=facts.page_count,
-        text=extract_text(uploaded_file, content_type=facts.content_type),
+        text=facts.text,
         uploaded_by=uploaded_by,
         is_published=publish,
         published_at=now if publish else None,

@@ -1,8 +1,13 @@
 """Upload checks: what is accepted, what is refused, and that refusals leave nothing behind."""
 
 import io
+import resource
+import signal
+import subprocess
+import sys
 import zipfile
 
+import pypdf
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -10,12 +15,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import SkipFile
 from django.urls import reverse
+from django.utils import translation
 
+from documents import pdf
 from documents.models import Document, DocumentVersion
 from documents.services import version_create
 from documents.upload_handlers import DocumentSizeLimitUploadHandler
 from documents.validators import clean_filename, inspect_upload
-from tests.factories import make_document, make_pdf
+from tests.factories import make_document, make_pdf, make_slow_pdf
 
 OOXML_TYPES = {
     "docx": ("word/document.xml", "wordprocessingml.document.main+xml"),
@@ -321,3 +328,157 @@ def test_adding_a_document_leads_to_the_upload_page(client, editor):
     document = Document.objects.get(slug="referat")
     assert response.status_code == 302
     assert response["Location"] == upload_url(document)
+
+
+# --- reading PDFs: once, in a child process with limits ---------------------------
+
+
+def child_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def test_a_pdf_that_takes_too_long_is_refused_and_its_reader_stopped(db, media_root, settings):
+    settings.DOCUMENT_PDF_TIME_LIMIT = 1
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    before = child_cpu_seconds()
+    with pytest.raises(ValidationError) as refused:
+        version_create(document=document, uploaded_file=ContentFile(make_slow_pdf(), name="a.pdf"))
+    # Unbounded, pypdf works on this file for some 20 minutes of CPU time.
+    assert child_cpu_seconds() - before < 10
+    assert refused.value.code == "too_complex"
+    with translation.override("nn"):
+        assert refused.value.messages == [
+            "PDF-fila er for samansett til å kunne kontrollerast innan 1 sekund; lagre henne "
+            "som PDF på nytt (til dømes «Lagre som PDF» / «Skriv ut til PDF») og last opp "
+            "den kopien."
+        ]
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+    # The process that ran the upload goes on working.
+    version = version_create(
+        document=document, uploaded_file=ContentFile(make_pdf(pages=2), name="b.pdf")
+    )
+    assert version.page_count == 2
+
+
+def test_the_reader_stops_itself_when_nobody_else_does():
+    # As when the web worker that started it is killed mid-upload: only its own limit is left.
+    command = [sys.executable, "-I", str(pdf.WORKER), "1", str(512 * 1024 * 1024)]
+    completed = subprocess.run(command, input=make_slow_pdf(), capture_output=True, check=False)
+    assert completed.returncode == -signal.SIGXCPU
+    assert completed.stdout == b""
+
+
+def test_a_pdf_that_takes_too_much_memory_is_refused(db, media_root, settings):
+    settings.DOCUMENT_PDF_TIME_LIMIT = 60
+    # Enough to start the reader, not for the 170 MB this file makes pypdf take.
+    settings.DOCUMENT_PDF_MEMORY_LIMIT = 100
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    with pytest.raises(ValidationError) as refused:
+        version_create(document=document, uploaded_file=ContentFile(make_slow_pdf(), name="a.pdf"))
+    assert refused.value.code == "too_complex"
+    with translation.override("en"):
+        assert "within 100 MB of memory" in refused.value.messages[0]
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_admin_upload_of_a_too_complex_pdf_says_so_in_the_editors_language(
+    client, editor, media_root, settings
+):
+    settings.DOCUMENT_PDF_TIME_LIMIT = 1
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    response = post_upload(client, document, make_slow_pdf(), "plan.pdf")
+    assert response.status_code == 200
+    assert response.context["form"].errors.as_data()["file"][0].code == "too_complex"
+    assert "for samansett til å kunne kontrollerast innan 1 sekund" in response.content.decode()
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+@pytest.mark.parametrize(
+    "language, too_slow, too_big",
+    [
+        (
+            "nb",
+            "PDF-filen er for sammensatt til å kunne kontrolleres innen 1 sekund; lagre den "
+            "som PDF på nytt (for eksempel «Lagre som PDF» / «Skriv ut til PDF») og last opp "
+            "den kopien.",
+            "PDF-filen er for sammensatt til å kunne kontrolleres med 100 MB minne;",
+        ),
+        (
+            "en",
+            "The PDF is too complex to check within 1 second; save it again as PDF (for "
+            "example “Save as PDF” / “Print to PDF”) and upload that copy.",
+            "The PDF is too complex to check within 100 MB of memory;",
+        ),
+    ],
+)
+def test_too_complex_messages_in_each_language(language, too_slow, too_big, settings):
+    pdf = make_slow_pdf()
+    settings.DOCUMENT_PDF_TIME_LIMIT = 1
+    with pytest.raises(ValidationError) as slow:
+        inspect_upload(ContentFile(pdf, name="plan.pdf"))
+    settings.DOCUMENT_PDF_TIME_LIMIT = 60
+    settings.DOCUMENT_PDF_MEMORY_LIMIT = 100
+    with pytest.raises(ValidationError) as big:
+        inspect_upload(ContentFile(pdf, name="plan.pdf"))
+    with translation.override(language):
+        assert slow.value.messages == [too_slow]
+        assert big.value.messages[0].startswith(too_big)
+
+
+@pytest.fixture
+def reader_runs(monkeypatch):
+    """The PDF reader's child processes, as (command, keyword arguments)."""
+    runs = []
+    real_run = subprocess.run
+
+    def recorded_run(*args, **kwargs):
+        runs.append((args[0], kwargs))
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", recorded_run)
+    return runs
+
+
+def test_each_upload_is_read_once_and_never_by_the_web_process(db, monkeypatch, reader_runs):
+    def no_parsing_here(*args, **kwargs):
+        raise AssertionError("pypdf ran in the web process")
+
+    monkeypatch.setattr(pypdf.PdfReader, "__init__", no_parsing_here)
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    version = version_create(
+        document=document,
+        uploaded_file=ContentFile(make_pdf(pages=3, text="Ålfestivalen"), name="plan.pdf"),
+    )
+    assert len(reader_runs) == 1
+    assert version.page_count == 3
+    assert "Ålfestivalen, side 3" in version.text
+
+
+def test_a_large_upload_on_disk_is_read_from_its_file(
+    client, editor, settings, tmp_path, reader_runs
+):
+    # Past this size Django keeps the upload in a temporary file, which the reader gets.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    response = post_upload(client, document, make_pdf(pages=5, padding=5000), "plan.pdf")
+    assert response.status_code == 302
+    [(_command, options)] = reader_runs
+    assert "input" not in options
+    assert options["stdin"].name.startswith(str(tmp_path))
+    version = document.versions.get()
+    assert version.page_count == 5
+    assert "Testdokument, side 5" in version.text
+
+
+def test_text_keeps_the_page_and_character_limits():
+    facts = inspect_upload(ContentFile(make_pdf(pages=301), name="plan.pdf"))
+    assert facts.page_count == 301
+    assert "side 300" in facts.text
+    assert "side 301" not in facts.text
+    long = inspect_upload(ContentFile(make_pdf(pages=2, text="å" * 300_000), name="plan.pdf"))
+    assert len(long.text) == 500_000
