@@ -21,6 +21,13 @@ from .templatetags.document_tags import file_facts
 from .upload_handlers import DocumentSizeLimitUploadHandler
 from .validators import allowed_extensions_text, max_upload_size
 
+ACTIVE_CONTENT_MESSAGE = _(
+    "%(name)s has active content: JavaScript, an action that starts a program, embedded "
+    "files or rich media. It is stored, but it will always be downloaded, never opened in "
+    "the browser. If it should not have any, save it again as PDF (for example “Save as "
+    "PDF” / “Print to PDF”) and upload that copy."
+)
+
 
 def version_file_link(version):
     """A link staff can always use, published or not; it does not count downloads."""
@@ -39,6 +46,12 @@ class VersionFactsMixin:
 
     @admin.display(description=_("facts"))
     def facts(self, version):
+        if version.has_active_content:
+            return format_html(
+                "{} <strong>{}</strong>",
+                file_facts(version),
+                gettext("Active content: always downloaded, never opened in the browser."),
+            )
         return file_facts(version)
 
 
@@ -142,6 +155,10 @@ class DocumentAdmin(TabbedTranslationAdmin):
                         gettext("Uploaded %(name)s (%(facts)s).")
                         % {"name": version.original_filename, "facts": file_facts(version)},
                     )
+                    if version.has_active_content:
+                        messages.warning(
+                            request, ACTIVE_CONTENT_MESSAGE % {"name": version.original_filename}
+                        )
                     return redirect("admin:documents_document_change", document.pk)
         else:
             form = VersionUploadForm()
@@ -197,6 +214,7 @@ class DocumentVersionAdmin(VersionFactsMixin, TabbedTranslationAdmin):
         "content_type",
         "size",
         "page_count",
+        "has_active_content",
         "sha256",
         "uploaded_at",
         "uploaded_by",
@@ -241,7 +259,7 @@ class DocumentVersionAdmin(VersionFactsMixin, TabbedTranslationAdmin):
             open_file=lambda: storage.open(name, "rb"),
             size=size,
             last_modified=version.uploaded_at,
-            inline=version.is_pdf,
+            inline=version.opens_in_browser,
         )
         response["Cache-Control"] = "private, no-cache"
         return response

@@ -27,10 +27,11 @@ def version_create(
 ):
     """Check `uploaded_file` and store it as a new version of `document`.
 
-    Earlier versions are kept as they are. Size, type, checksum, page count
-    and text come from the file itself, read once. `notes` maps language
-    codes to "what changed". Raises ValidationError for a file that fails the checks; a
-    refused or failed upload leaves neither a row nor a stored file.
+    Earlier versions are kept as they are. Size, type, checksum, page count,
+    text and active content come from the file itself, read once. `notes` maps
+    language codes to "what changed". Raises ValidationError for a file that
+    fails the checks; a refused or failed upload leaves neither a row nor a
+    stored file.
     """
     facts = inspect_upload(uploaded_file, filename=original_filename)
     if document.versions.filter(sha256=facts.sha256).exists():
@@ -45,6 +46,7 @@ def version_create(
         sha256=facts.sha256,
         page_count=facts.page_count,
         text=facts.text,
+        has_active_content=bool(facts.active_content),
         uploaded_by=uploaded_by,
         is_published=publish,
         published_at=now if publish else None,

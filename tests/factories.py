@@ -70,6 +70,22 @@ def pdf_from_objects(objects):
     return bytes(output)
 
 
+def make_active_pdf(*, catalog=b"", page=b"", objects=()):
+    """A one-page PDF with extra entries in its catalog and page, and extra objects from 6 on."""
+    content = b"BT /F1 12 Tf 56 780 Td (Testdokument) Tj ET"
+    return pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R " + catalog + b" >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R " + page + b" >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+            *objects,
+        ]
+    )
+
+
 def make_slow_pdf(pages=300, operators=500_000):
     """A PDF of about 50 KB that keeps pypdf busy for some 20 minutes.
 

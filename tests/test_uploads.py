@@ -22,7 +22,7 @@ from documents.models import Document, DocumentVersion
 from documents.services import version_create
 from documents.upload_handlers import DocumentSizeLimitUploadHandler
 from documents.validators import clean_filename, inspect_upload
-from tests.factories import make_document, make_pdf, make_slow_pdf
+from tests.factories import make_active_pdf, make_document, make_pdf, make_slow_pdf
 
 OOXML_TYPES = {
     "docx": ("word/document.xml", "wordprocessingml.document.main+xml"),
@@ -237,9 +237,9 @@ def upload_url(document):
     return reverse("admin:documents_document_upload", args=[document.pk])
 
 
-def post_upload(client, document, data, filename, **fields):
+def post_upload(client, document, data, filename, *, follow=False, **fields):
     payload = {"file": SimpleUploadedFile(filename, data), "publish": "on", **fields}
-    return client.post(upload_url(document), payload)
+    return client.post(upload_url(document), payload, follow=follow)
 
 
 def test_admin_upload_page_renders(client, editor):
@@ -482,3 +482,85 @@ def test_text_keeps_the_page_and_character_limits():
     assert "side 301" not in facts.text
     long = inspect_upload(ContentFile(make_pdf(pages=2, text="å" * 300_000), name="plan.pdf"))
     assert len(long.text) == 500_000
+
+
+# --- active content -----------------------------------------------------------------
+
+JAVASCRIPT = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+ACTIVE = {
+    "open_action_javascript": ({"catalog": b"/OpenAction " + JAVASCRIPT}, "javascript"),
+    "names_tree_javascript": (
+        {
+            "catalog": b"/Names << /JavaScript 6 0 R >>",
+            "objects": [b"<< /Names [(start) 7 0 R] >>", JAVASCRIPT],
+        },
+        "javascript",
+    ),
+    "page_additional_action": ({"page": b"/AA << /O " + JAVASCRIPT + b" >>"}, "javascript"),
+    "catalog_additional_action": (
+        {"catalog": b"/AA << /WC 6 0 R >>", "objects": [JAVASCRIPT]},
+        "javascript",
+    ),
+    "escaped_names": ({"catalog": b"/OpenAction << /S /J#61vaScript /J#53 (1) >>"}, "javascript"),
+    "link_launches_a_program": (
+        {
+            "page": b"/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 99 99] "
+            b"/A << /S /Launch /F (calc.exe) >> >>]"
+        },
+        "launch",
+    ),
+    "embedded_file": (
+        {
+            "catalog": b"/Names << /EmbeddedFiles << /Names [(a.exe) 6 0 R] >> >>",
+            "objects": [
+                b"<< /Type /Filespec /F (a.exe) /EF << /F 7 0 R >> >>",
+                b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream",
+            ],
+        },
+        "embedded_file",
+    ),
+    "rich_media": (
+        {"page": b"/Annots [<< /Type /Annot /Subtype /RichMedia /Rect [0 0 99 99] >>]"},
+        "rich_media",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ACTIVE)
+def test_active_content_is_found_and_stored(case, db):
+    structure, kind = ACTIVE[case]
+    data = make_active_pdf(**structure)
+    facts = inspect_upload(ContentFile(data, name="plan.pdf"))
+    assert facts.active_content == (kind,)
+    assert facts.page_count == 1
+    document = make_document(file_bytes=data)
+    assert document.versions.get().has_active_content
+
+
+def test_a_plain_pdf_has_no_active_content(db):
+    assert inspect_upload(ContentFile(make_active_pdf(), name="plan.pdf")).active_content == ()
+    assert not make_document().versions.get().has_active_content
+
+
+def test_admin_upload_warns_about_active_content(client, editor):
+    document = make_document()
+    data = make_active_pdf(catalog=b"/OpenAction " + JAVASCRIPT)
+    response = post_upload(client, document, data, "skjema.pdf", follow=True)
+    warnings = [m.message for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == [
+        "skjema.pdf har aktivt innhald: JavaScript, ei handling som startar eit program, "
+        "innebygde filer eller multimedieinnhald. Fila er lagra, men ho blir alltid lasta ned og "
+        "aldri opna i nettlesaren. Om ho ikkje skal ha slikt innhald, lagre henne som PDF på nytt "
+        "(til dømes «Lagre som PDF» / «Skriv ut til PDF») og last opp den kopien."
+    ]
+    version = document.versions.get(original_filename="skjema.pdf")
+    change = client.get(reverse("admin:documents_documentversion_change", args=[version.pk]))
+    field = change.content.decode().split('class="form-row field-has_active_content"')[1]
+    assert "aktivt innhald" in field.split("</label>")[0].lower()
+    assert "icon-yes.svg" in field.split('class="form-row')[0]
+    for page in ["admin:documents_documentversion_changelist", "admin:documents_document_change"]:
+        args = [document.pk] if page.endswith("document_change") else []
+        html = client.get(reverse(page, args=args)).content.decode()
+        assert html.count("Aktivt innhald: blir alltid lasta ned") == 1
+    plain = post_upload(client, document, make_pdf(pages=2), "plan2.pdf", follow=True)
+    assert [m for m in plain.context["messages"] if m.level_tag == "warning"] == []
