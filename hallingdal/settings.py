@@ -207,6 +207,12 @@ DOCUMENT_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_SIZE", 50 * 1
 # seconds or megabytes. Keep the time well under gunicorn's 30 second timeout.
 DOCUMENT_PDF_TIME_LIMIT = int(os.environ.get("DOCUMENT_PDF_TIME_LIMIT", 20))
 DOCUMENT_PDF_MEMORY_LIMIT = int(os.environ.get("DOCUMENT_PDF_MEMORY_LIMIT", 512))
+# Django's own, except that a large upload's temporary file goes at once when
+# writing it fails (a full disk) instead of staying behind.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "documents.upload_handlers.PartialFileRemovingUploadHandler",
+]
 
 LOGIN_URL = "admin:login"
 

@@ -1,5 +1,6 @@
 """Upload checks: what is accepted, what is refused, and that refusals leave nothing behind."""
 
+import errno
 import io
 import resource
 import signal
@@ -12,15 +13,20 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.core.files.uploadhandler import SkipFile
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import translation
 
 from documents import pdf
 from documents.models import Document, DocumentVersion
 from documents.services import version_create
-from documents.upload_handlers import DocumentSizeLimitUploadHandler
+from documents.upload_handlers import (
+    DocumentSizeLimitUploadHandler,
+    PartialFileRemovingUploadHandler,
+)
 from documents.validators import clean_filename, inspect_upload
 from tests.factories import make_active_pdf, make_document, make_pdf, make_slow_pdf
 
@@ -564,3 +570,146 @@ def test_admin_upload_warns_about_active_content(client, editor):
         assert html.count("Aktivt innhald: blir alltid lasta ned") == 1
     plain = post_upload(client, document, make_pdf(pages=2), "plan2.pdf", follow=True)
     assert [m for m in plain.context["messages"] if m.level_tag == "warning"] == []
+
+
+# --- storage failures leave nothing behind ----------------------------------------
+
+
+class PartialChunks:
+    """The upload as a storage reads it, failing with a full disk after the first chunk."""
+
+    def __init__(self, content):
+        self.content = content
+
+    def chunks(self, chunk_size=None):
+        data = self.content.read()
+        yield data[:256]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+class DiskFullStorage(FileSystemStorage):
+    """The real file system, running out of space part-way through a file."""
+
+    def _save(self, name, content):
+        return super()._save(name, PartialChunks(content))
+
+
+class FailsAfterWritingStorage(FileSystemStorage):
+    """Writes the whole file, then fails (as closing or syncing a file can)."""
+
+    def _save(self, name, content):
+        super()._save(name, content)
+        raise OSError(errno.EIO, "Input/output error")
+
+
+class RacingUploadStorage(FileSystemStorage):
+    """Writes the file while another upload of the same file gets its row in first."""
+
+    def _save(self, name, content):
+        name = super()._save(name, content)
+        version = DocumentVersion.objects.get()
+        version.pk = None
+        version.document = Document.objects.get(slug="plan")
+        version.file.name = "documents/other.pdf"
+        version.save()
+        return name
+
+
+def use_storage(settings, storage_class):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.{storage_class.__name__}"},
+    }
+
+
+def test_a_full_disk_part_way_through_leaves_no_partial_file(db, media_root, settings):
+    use_storage(settings, DiskFullStorage)
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    with pytest.raises(OSError) as failed:
+        version_create(document=document, uploaded_file=ContentFile(make_pdf(), name="plan.pdf"))
+    assert failed.value.errno == errno.ENOSPC
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_a_failure_after_writing_the_whole_file_removes_it(db, media_root, settings):
+    use_storage(settings, FailsAfterWritingStorage)
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    with pytest.raises(OSError):
+        version_create(document=document, uploaded_file=ContentFile(make_pdf(), name="plan.pdf"))
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_an_integrity_error_on_the_row_removes_the_file(db, media_root, settings):
+    make_document(file_bytes=make_pdf(pages=2), slug="other")
+    files_before = stored_files(media_root)
+    use_storage(settings, RacingUploadStorage)
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    with pytest.raises((IntegrityError, ValidationError)):
+        version_create(
+            document=document, uploaded_file=ContentFile(make_pdf(pages=2), name="plan.pdf")
+        )
+    assert document.versions.count() == 0
+    assert stored_files(media_root) == files_before
+
+
+def test_admin_upload_to_a_full_disk_says_so_and_stores_nothing(
+    client, editor, media_root, settings
+):
+    use_storage(settings, DiskFullStorage)
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    response = post_upload(client, document, make_pdf(), "plan.pdf")
+    assert response.status_code == 200
+    assert "Fila kunne ikkje skrivast til lagringa på tenaren" in response.content.decode()
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+class FillingUpTemporaryFile(TemporaryUploadedFile):
+    """A real temporary upload file on a disk that is full after the first chunk."""
+
+    chunks_written = 0
+
+    def write(self, data):
+        if self.chunks_written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.chunks_written += 1
+        return self.file.write(data)
+
+
+class FullDiskUploadHandler(PartialFileRemovingUploadHandler):
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.file.close()
+        self.file = FillingUpTemporaryFile(
+            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+        )
+
+
+def test_a_full_disk_while_receiving_an_upload_leaves_no_temporary_file(
+    client, editor, media_root, settings, tmp_path
+):
+    settings.FILE_UPLOAD_HANDLERS = [
+        "django.core.files.uploadhandler.MemoryFileUploadHandler",
+        f"{__name__}.FullDiskUploadHandler",
+    ]
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "incoming"
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+    document = Document.objects.create(title_nn="Plan", slug="plan")
+    response = post_upload(client, document, make_pdf(padding=200_000), "plan.pdf", follow=True)
+    assert response.redirect_chain == [(upload_url(document), 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Fila kunne ikkje skrivast til lagringa på tenaren (disken kan vere full), så ingenting "
+        "vart lagra. Prøv igjen seinare; om det held fram, sei frå til dei som driftar "
+        "nettstaden."
+    ]
+    assert list(settings.FILE_UPLOAD_TEMP_DIR.iterdir()) == []
+    assert DocumentVersion.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_the_site_uses_the_handler_that_removes_partial_files(settings, rf):
+    handlers = rf.post("/").upload_handlers
+    assert [type(handler) for handler in handlers][-1] is PartialFileRemovingUploadHandler
