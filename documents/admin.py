@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
@@ -20,6 +22,19 @@ from .services import document_delete, version_create, version_delete, version_s
 from .upload_handlers import DocumentSizeLimitUploadHandler
 from .validators import allowed_extensions_text, max_upload_size
 
+logger = logging.getLogger(__name__)
+
+ACTIVE_CONTENT_MESSAGE = _(
+    "%(name)s has active content: JavaScript, an action that starts a program, embedded "
+    "files or rich media. It is stored, but it will always be downloaded, never opened in "
+    "the browser. If it should not have any, save it again as PDF (for example “Save as "
+    "PDF” / “Print to PDF”) and upload that copy."
+)
+STORAGE_FAILED_MESSAGE = _(
+    "The file could not be written to the server's storage (the disk may be full), so "
+    "nothing was stored. Try again later; if it keeps happening, tell whoever runs the site."
+)
+
 
 def version_file_link(version):
     """A link staff can always use, published or not; it does not count downloads."""
@@ -38,6 +53,12 @@ class VersionFactsMixin:
 
     @admin.display(description=_("facts"))
     def facts(self, version):
+        if version.has_active_content:
+            return format_html(
+                "{} <strong>{}</strong>",
+                version.facts,
+                gettext("Active content: always downloaded, never opened in the browser."),
+            )
         return version.facts
 
 
@@ -91,6 +112,15 @@ class DocumentAdmin(TabbedTranslationAdmin):
             # Upload handlers must be set before anything reads the request body,
             # so CSRF is checked after this (csrf_protect on upload_version_view).
             request.upload_handlers.insert(0, DocumentSizeLimitUploadHandler(request))
+            if request.method == "POST":
+                try:
+                    # Read the upload here, where failing to keep it (a full disk) can
+                    # be answered; CSRF protection would otherwise read it first.
+                    request.FILES  # noqa: B018
+                except OSError:
+                    logger.exception("Could not receive an upload for document %s", object_id)
+                    messages.error(request, STORAGE_FAILED_MESSAGE)
+                    return redirect("admin:documents_document_upload", object_id)
             return upload_view(request, object_id)
 
         limit_then_upload.csrf_exempt = True
@@ -130,6 +160,10 @@ class DocumentAdmin(TabbedTranslationAdmin):
                     )
                 except ValidationError as error:
                     form.add_error("file", error)
+                except OSError:
+                    # version_create has removed whatever part of the file was written.
+                    logger.exception("Could not store a new version of document %s", document.pk)
+                    form.add_error("file", STORAGE_FAILED_MESSAGE)
                 else:
                     self.log_change(
                         request,
@@ -141,6 +175,10 @@ class DocumentAdmin(TabbedTranslationAdmin):
                         gettext("Uploaded %(name)s (%(facts)s).")
                         % {"name": version.original_filename, "facts": version.facts},
                     )
+                    if version.has_active_content:
+                        messages.warning(
+                            request, ACTIVE_CONTENT_MESSAGE % {"name": version.original_filename}
+                        )
                     return redirect("admin:documents_document_change", document.pk)
         else:
             form = VersionUploadForm()
@@ -196,6 +234,7 @@ class DocumentVersionAdmin(VersionFactsMixin, TabbedTranslationAdmin):
         "content_type",
         "size",
         "page_count",
+        "has_active_content",
         "sha256",
         "uploaded_at",
         "uploaded_by",
@@ -240,7 +279,7 @@ class DocumentVersionAdmin(VersionFactsMixin, TabbedTranslationAdmin):
             open_file=lambda: storage.open(name, "rb"),
             size=size,
             last_modified=version.uploaded_at,
-            inline=version.is_pdf,
+            inline=version.opens_in_browser,
         )
         response["Cache-Control"] = "private, no-cache"
         return response

@@ -171,6 +171,15 @@ class DocumentVersion(models.Model):
         editable=False,
         help_text=_("Read from the file, for search."),
     )
+    has_active_content = models.BooleanField(
+        _("active content"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "The PDF has JavaScript, an action that starts a program, embedded files or "
+            "rich media. It is always downloaded, never opened in the browser."
+        ),
+    )
     note = models.CharField(
         _("what changed"), max_length=300, blank=True, help_text=_("For example: Revised budget.")
     )
@@ -250,3 +259,12 @@ class DocumentVersion(models.Model):
             )
         parts.append(filesizeformat(self.size))
         return ", ".join(parts)
+
+    @property
+    def opens_in_browser(self):
+        """A PDF without active content: the ?inline addresses may show it in the browser.
+
+        A browser's PDF viewer can run a file's JavaScript or follow its actions
+        within our site's origin, so files that have any are only downloaded.
+        """
+        return self.is_pdf and not self.has_active_content

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Document, DocumentVersion
-from .text import extract_text
 from .validators import inspect_upload
 
 logger = logging.getLogger(__name__)
@@ -28,10 +27,11 @@ def version_create(
 ):
     """Check `uploaded_file` and store it as a new version of `document`.
 
-    Earlier versions are kept as they are. Size, type, checksum and page
-    count come from the file itself. `notes` maps language codes to "what
-    changed". Raises ValidationError for a file that fails the checks; a
-    refused or failed upload leaves neither a row nor a stored file.
+    Earlier versions are kept as they are. Size, type, checksum, page count,
+    text and active content come from the file itself, read once. `notes` maps
+    language codes to "what changed". Raises ValidationError for a file that
+    fails the checks; a refused or failed upload leaves neither a row nor a
+    stored file.
     """
     facts = inspect_upload(uploaded_file, filename=original_filename)
     if document.versions.filter(sha256=facts.sha256).exists():
@@ -45,7 +45,8 @@ def version_create(
         size=facts.size,
         sha256=facts.sha256,
         page_count=facts.page_count,
-        text=extract_text(uploaded_file, content_type=facts.content_type),
+        text=facts.text,
+        has_active_content=bool(facts.active_content),
         uploaded_by=uploaded_by,
         is_published=publish,
         published_at=now if publish else None,
@@ -53,16 +54,27 @@ def version_create(
     for language, text in (notes or {}).items():
         setattr(version, f"note_{language}", text)
 
+    field = DocumentVersion._meta.get_field("file")
+    storage = field.storage
+    # The storage name comes from version_upload_to, never from the editor. It is
+    # decided, and checked to be free, before anything is written: a storage that
+    # fails part-way through (a full disk) leaves a partial file and never says
+    # under which name. Being free, it can be no other version's file.
+    name = storage.get_available_name(
+        field.generate_filename(version, facts.original_filename), max_length=field.max_length
+    )
+    stored_name = None
     try:
         with transaction.atomic():
-            # The storage name comes from version_upload_to, never from the editor.
-            version.file.save(facts.original_filename, uploaded_file, save=False)
+            stored_name = storage.save(name, uploaded_file, max_length=field.max_length)
+            version.file.name = stored_name
             version.save()
             if publish:
                 _touch(document, now)
     except BaseException as error:
-        if version.file.name:
-            version.file.storage.delete(version.file.name)
+        # Whatever failed (the write, the row, a worker stopped mid-way), the file
+        # goes; under the name the storage chose, if it got as far as choosing one.
+        _delete_files(storage, [stored_name or name])
         if (
             isinstance(error, IntegrityError)
             and DocumentVersion.objects.filter(document=document, sha256=facts.sha256).exists()

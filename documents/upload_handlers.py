@@ -1,6 +1,10 @@
-"""Refuse oversized uploads while they stream in, before they are kept whole."""
+"""Upload handlers: refuse oversized uploads while they stream in, and leave no partial files."""
 
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    SkipFile,
+    TemporaryFileUploadHandler,
+)
 
 from .validators import max_upload_size
 
@@ -37,3 +41,19 @@ class DocumentSizeLimitUploadHandler(FileUploadHandler):
     def file_complete(self, file_size):
         # Let the next handler build the uploaded file.
         return None
+
+
+class PartialFileRemovingUploadHandler(TemporaryFileUploadHandler):
+    """Django's temporary-file handler, removing its partial file when a write fails.
+
+    On a full disk Django stops parsing but closes only the files it has
+    finished; the partial one stays until the request is garbage collected,
+    which is late, or never while a traceback holds on to it.
+    """
+
+    def receive_data_chunk(self, raw_data, start):
+        try:
+            return super().receive_data_chunk(raw_data, start)
+        except OSError:
+            self.upload_interrupted()
+            raise

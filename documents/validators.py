@@ -2,8 +2,9 @@
 
 The browser's name and content type for a file are claims; what counts is the
 bytes. A file is accepted only when its extension is on the allow-list and its
-contents are really of that format: a PDF must parse, an office file must be a
-ZIP container whose own manifest says it is that kind of document.
+contents are really of that format: a PDF must parse (in a child process with
+limits, see pdf.py), an office file must be a ZIP container whose own manifest
+says it is that kind of document.
 """
 
 import hashlib
@@ -17,7 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from pypdf import PdfReader
+
+from .pdf import read_pdf
 
 DEFAULT_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
 ORIGINAL_FILENAME_MAX_LENGTH = 255
@@ -80,6 +82,9 @@ class FileFacts:
     size: int
     sha256: str
     page_count: int | None
+    # For PDFs: the text for search, and the kinds of active content found.
+    text: str = ""
+    active_content: tuple[str, ...] = ()
 
     @property
     def content_type(self):
@@ -164,9 +169,9 @@ def inspect_upload(uploaded_file, *, filename=None):
             params={"extension": extension},
         )
 
-    page_count = None
+    pdf = None
     if extension == "pdf":
-        page_count = _check_pdf(uploaded_file, head)
+        pdf = _check_pdf(uploaded_file, head)
     elif extension in OOXML_MAIN_TYPES:
         _check_ooxml(uploaded_file, head, extension)
     else:
@@ -177,7 +182,9 @@ def inspect_upload(uploaded_file, *, filename=None):
         format=file_format,
         size=size,
         sha256=sha256,
-        page_count=page_count,
+        page_count=pdf.page_count if pdf else None,
+        text=pdf.text if pdf else "",
+        active_content=pdf.active_content if pdf else (),
     )
 
 
@@ -206,27 +213,7 @@ def _not_this_format(extension):
 def _check_pdf(uploaded_file, head):
     if not head.startswith(b"%PDF-"):
         raise _not_this_format("pdf")
-    uploaded_file.seek(0)
-    try:
-        reader = PdfReader(uploaded_file)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ValidationError(
-                _("The PDF is protected by a password. Upload a copy without one."),
-                code="encrypted",
-            )
-        page_count = len(reader.pages)
-    except ValidationError:
-        raise
-    except Exception as error:
-        # pypdf raises many kinds of error on damaged or hostile files; to the
-        # editor they all mean the same thing.
-        raise ValidationError(
-            _("The PDF could not be read. It may be damaged; try saving it again as PDF."),
-            code="unreadable",
-        ) from error
-    if page_count < 1:
-        raise ValidationError(_("The PDF has no pages."), code="no_pages")
-    return page_count
+    return read_pdf(uploaded_file)
 
 
 def _open_zip(uploaded_file, head, extension):

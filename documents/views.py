@@ -51,7 +51,7 @@ def published_version_or_404(slug, version_id):
 
 
 def serve_version(request, version, *, last_modified):
-    inline = INLINE_PARAMETER in request.GET and version.is_pdf
+    inline = INLINE_PARAMETER in request.GET and version.opens_in_browser
     storage, name = version.file.storage, version.file.name
     try:
         size = storage.size(name)

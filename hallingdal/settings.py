@@ -223,6 +223,16 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 # Largest document upload in bytes, enforced while the file streams in (default 50 MB).
 DOCUMENT_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
+# An uploaded PDF is read in a child process, refused as too complex past these
+# seconds or megabytes. Keep the time well under gunicorn's 30 second timeout.
+DOCUMENT_PDF_TIME_LIMIT = int(os.environ.get("DOCUMENT_PDF_TIME_LIMIT", 20))
+DOCUMENT_PDF_MEMORY_LIMIT = int(os.environ.get("DOCUMENT_PDF_MEMORY_LIMIT", 512))
+# Django's own, except that a large upload's temporary file goes at once when
+# writing it fails (a full disk) instead of staying behind.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "documents.upload_handlers.PartialFileRemovingUploadHandler",
+]
 
 LOGIN_URL = "admin:login"
 

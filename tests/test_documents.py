@@ -6,13 +6,14 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import translation
 
 from documents.models import Document, DocumentVersion
 from documents.services import document_delete, version_create
-from tests.factories import make_document, make_pdf, make_programme
+from tests.factories import make_active_pdf, make_document, make_pdf, make_programme
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -170,6 +171,39 @@ def test_check_files_reports_orphans_and_missing_files(db, media_root, capsys):
     assert f"Version without its file: {lost.file.name}" in output
     assert kept.file.name not in output
     assert failed.value.returncode == 1
+
+
+def test_upgrading_checks_existing_pdfs_for_active_content(transactional_db, media_root):
+    before = [("documents", "0004_ordering_without_joins")]
+    after = [("documents", "0005_version_active_content")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    document = apps.get_model("documents", "Document").objects.create(
+        title="Plan", title_nn="Plan", slug="plan"
+    )
+    OldVersion = apps.get_model("documents", "DocumentVersion")
+    storage = OldVersion._meta.get_field("file").storage
+    files = {
+        "plain": make_pdf(),
+        "active": make_active_pdf(catalog=b"/OpenAction << /S /Launch /F (calc.exe) >>"),
+        "broken": b"%PDF-1.7 not really",
+    }
+    for name, data in files.items():
+        OldVersion.objects.create(
+            document=document,
+            file=storage.save(f"documents/{name}.pdf", ContentFile(data)),
+            original_filename=f"{name}.pdf",
+            content_type="application/pdf",
+            size=len(data),
+            sha256=name,
+            is_published=False,
+        )
+
+    MigrationExecutor(connection).migrate(after)
+    flags = dict(DocumentVersion.objects.values_list("original_filename", "has_active_content"))
+    # A file that can no longer be checked is treated as unsafe to show.
+    assert flags == {"plain.pdf": False, "active.pdf": True, "broken.pdf": True}
 
 
 # --- the admin -------------------------------------------------------------------------

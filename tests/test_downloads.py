@@ -8,13 +8,14 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection, connections
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
 from documents.models import Document, DocumentVersion
 from documents.services import version_create, version_save
 from hallingdal.cache import current_generation
-from tests.factories import make_document, make_pdf, make_programme
+from tests.factories import make_active_pdf, make_document, make_pdf, make_programme
 
 
 def download(client, document, **headers):
@@ -52,6 +53,37 @@ def test_view_inline_for_pdfs(client, document):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('inline; filename="plan.pdf"')
     assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize(
+    "file_bytes, disposition",
+    [
+        (make_active_pdf(), "inline"),
+        (
+            make_active_pdf(catalog=b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>"),
+            "attachment",
+        ),
+        (make_active_pdf(page=b"/AA << /O << /S /Launch /F (calc.exe) >> >>"), "attachment"),
+    ],
+)
+def test_pdfs_with_active_content_are_never_shown_inline(
+    client, admin_client, file_bytes, disposition
+):
+    document = make_document(make_programme(), file_bytes=file_bytes)
+    version = document.current_version
+    admin_file = reverse("admin:documents_documentversion_file", args=[version.pk])
+    for url, browser in [
+        (document.get_view_url(), client),
+        (version.get_view_url(), client),
+        (admin_file, admin_client),
+    ]:
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Disposition"].startswith(f'{disposition}; filename="plan.pdf"')
+    # The public pages offer "View" only for what opens in the browser.
+    html = client.get(document.get_absolute_url()).content.decode()
+    assert (version.get_view_url() in html) == (disposition == "inline")
+    assert (document.get_view_url() in html) == (disposition == "inline")
 
 
 def test_conditional_get_gives_304(client, document):

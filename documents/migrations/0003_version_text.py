@@ -4,14 +4,16 @@ from django.db import migrations, models
 
 
 def read_existing_files(apps, schema_editor):
-    from documents.text import extract_text
+    from django.core.exceptions import ValidationError
+
+    from documents.pdf import read_pdf
 
     DocumentVersion = apps.get_model("documents", "DocumentVersion")
     for version in DocumentVersion.objects.filter(content_type="application/pdf", text=""):
         try:
             with version.file.open("rb") as file:
-                version.text = extract_text(file, content_type=version.content_type)
-        except FileNotFoundError:
+                version.text = read_pdf(file).text
+        except (FileNotFoundError, ValidationError):
             continue
         version.save(update_fields=["text"])
 
