@@ -8,11 +8,13 @@ in a child process, which the kernel stops past its CPU time and memory and
 this module stops past its wall-clock time.
 """
 
+import hashlib
 import json
 import logging
 import signal
 import subprocess
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +58,35 @@ def memory_limit():
     return int(getattr(settings, "DOCUMENT_PDF_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT))
 
 
+# What the last few files read to: the same file uploaded again (to another
+# document, or after a refusal for another reason) is not read twice.
+_recently_read = OrderedDict()
+RECENTLY_READ_FILES = 16
+
+
 def read_pdf(uploaded_file):
     """Check a PDF and read its page count, text and active content, or raise ValidationError."""
+    key = (_sha256(uploaded_file), time_limit(), memory_limit())
+    if key in _recently_read:
+        _recently_read.move_to_end(key)
+        return _recently_read[key]
+    contents = _read_in_child(uploaded_file)
+    _recently_read[key] = contents
+    while len(_recently_read) > RECENTLY_READ_FILES:
+        _recently_read.popitem(last=False)
+    return contents
+
+
+def _sha256(uploaded_file):
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest()
+
+
+def _read_in_child(uploaded_file):
     seconds, megabytes = time_limit(), memory_limit()
     # -I: only the standard library and the installed packages, whatever the environment says.
     command = [sys.executable, "-I", str(WORKER), str(seconds), str(megabytes * 1024 * 1024)]
