@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.translation import gettext_lazy as _
 
+from programme.richtext import plain_text
+
 from .models import DocumentVersion
 
 FEED_LENGTH = 20
@@ -43,7 +45,7 @@ class NewDocumentsFeed(Feed):
         return version.document.title
 
     def item_description(self, version):
-        parts = [version.note or version.document.description, version.facts]
+        parts = [version.note or plain_text(version.document.description), version.facts]
         return " — ".join(part for part in parts if part)
 
     def item_link(self, version):

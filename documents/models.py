@@ -9,7 +9,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from programme.models import Phase, Programme
+from programme.models import RICH_TEXT_HELP, Phase, Programme
+from programme.richtext import RichTextField
 
 from .validators import ALLOWED_CONTENT_TYPES, FORMATS_BY_CONTENT_TYPE, extension_of
 
@@ -59,11 +60,7 @@ class Document(models.Model):
             "Do not change it once the document is published."
         ),
     )
-    description = models.TextField(
-        _("description"),
-        blank=True,
-        help_text=_("Plain text. An empty line starts a new paragraph."),
-    )
+    description = RichTextField(_("description"), blank=True, help_text=RICH_TEXT_HELP)
     kind = models.CharField(
         _("kind"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER
     )

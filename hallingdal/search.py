@@ -27,6 +27,7 @@ from modeltranslation.translator import NotRegistered, translator
 
 from documents.models import Document, DocumentVersion
 from programme.models import Municipality, Phase, Programme
+from programme.richtext import RichTextField, plain_text
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
@@ -133,7 +134,9 @@ def annotated(source, language):
     """The source's rows with its searchable texts as `search_title`, `search_text_N`."""
     texts = {"search_title": localised(source.model, source.title_field, language)}
     for index, field in enumerate(source.text_fields):
-        texts[f"search_text_{index}"] = localised(source.model, field, language)
+        # Rich texts are HTML: their names say so, for texts_of().
+        kind = "rich" if isinstance(source.model._meta.get_field(field), RichTextField) else "text"
+        texts[f"search_{kind}_{index}"] = localised(source.model, field, language)
     if source.file_text is not None:
         texts["search_text_file"] = source.file_text()
     return source.queryset().annotate(**texts), list(texts)
@@ -149,7 +152,11 @@ class SearchResult:
 
 
 def texts_of(row, names):
-    return [getattr(row, name) or "" for name in names]
+    """The row's texts; of rich texts their words, not their markup."""
+    return [
+        plain_text(getattr(row, name)) if name.startswith("search_rich") else getattr(row, name)
+        for name in names
+    ]
 
 
 def snippet_for(texts, terms):

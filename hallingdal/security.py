@@ -1,5 +1,9 @@
 """Small middleware for what Django and django-csp do not cover themselves."""
 
+import base64
+import hashlib
+import re
+
 from django.core.exceptions import BadRequest
 from django.http import HttpResponseNotAllowed
 
@@ -57,6 +61,38 @@ def permissions_policy(get_response):
     def middleware(request):
         response = get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+IMPORT_MAP = re.compile(rb'<script type="importmap"[^>]*>(.*?)</script>', re.DOTALL)
+
+
+def import_map_hashes(get_response):
+    """Let the admin's import maps run under a policy that allows no inline script.
+
+    The rich-text editor's modules are files under /static/, but browsers
+    need their import map inline. Each map's exact text is allowed by its
+    SHA-256 hash in this response's policy, so nothing else inline can run.
+    Sits below django-csp's middleware, which builds the header from it.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        if (
+            request.path_info.startswith(ADMIN_PREFIX)
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            hashes = [
+                "'sha256-{}'".format(base64.b64encode(hashlib.sha256(body).digest()).decode())
+                for body in IMPORT_MAP.findall(response.content)
+            ]
+            if hashes:
+                update = dict(getattr(response, "_csp_update", None) or {})
+                update["script-src"] = [*update.get("script-src", []), *hashes]
+                response._csp_update = update
         return response
 
     return middleware

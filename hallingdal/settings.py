@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "hallingdal.security.reject_hostile_requests",
     "hallingdal.security.permissions_policy",
     "csp.middleware.CSPMiddleware",
+    "hallingdal.security.import_map_hashes",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Whole pages for anonymous visitors; a hit skips everything below.

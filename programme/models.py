@@ -9,10 +9,17 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from .dates import DatePrecision, format_approximate_date, period_end, period_start
+from .richtext import RichTextField
 from .validators import (
     organisation_number_condition,
     validate_municipality_number,
     validate_organisation_number,
+)
+
+RICH_TEXT_HELP = _(
+    "Headings, lists and links. Link to the site's own programmes, phases, municipalities "
+    "and documents with the link button's list of pages, so that the link keeps working "
+    "when their address changes."
 )
 
 
@@ -46,11 +53,7 @@ class Municipality(models.Model):
         blank=True,
         help_text=_("Nine digits from the Register of Legal Entities. Leave empty if unknown."),
     )
-    description = models.TextField(
-        _("description"),
-        blank=True,
-        help_text=_("Plain text. An empty line starts a new paragraph."),
-    )
+    description = RichTextField(_("description"), blank=True, help_text=RICH_TEXT_HELP)
     website = models.URLField(_("website"), blank=True)
     coat_of_arms = models.ImageField(_("coat of arms"), upload_to="municipalities/", blank=True)
     is_published = models.BooleanField(_("published"), default=True)
@@ -126,23 +129,15 @@ class Programme(models.Model):
         help_text=_("The national programme this project belongs to, if any."),
     )
     scheme_owner = models.CharField(_("scheme owner"), max_length=200, blank=True)
-    scheme_description = models.TextField(
-        _("about the scheme"),
-        blank=True,
-        help_text=_("Plain text. An empty line starts a new paragraph."),
-    )
+    scheme_description = RichTextField(_("about the scheme"), blank=True, help_text=RICH_TEXT_HELP)
     run_by = models.CharField(_("run by"), max_length=200, blank=True)
     summary = models.TextField(
         _("summary"),
         max_length=300,
         help_text=_("One or two sentences, shown in lists and to search engines."),
     )
-    goal = models.TextField(_("main goal"), blank=True)
-    body = models.TextField(
-        _("text"),
-        blank=True,
-        help_text=_("Plain text. An empty line starts a new paragraph."),
-    )
+    goal = RichTextField(_("main goal"), blank=True)
+    body = RichTextField(_("text"), blank=True, help_text=RICH_TEXT_HELP)
     total_budget = models.DecimalField(
         _("total budget (NOK)"),
         max_digits=14,
@@ -237,10 +232,8 @@ class Phase(models.Model):
     number = models.PositiveSmallIntegerField(_("phase number"))
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), max_length=300, blank=True)
-    body = models.TextField(
-        _("text"), blank=True, help_text=_("Plain text. An empty line starts a new paragraph.")
-    )
-    outcome = models.TextField(
+    body = RichTextField(_("text"), blank=True, help_text=RICH_TEXT_HELP)
+    outcome = RichTextField(
         _("results"), blank=True, help_text=_("What the phase produced or decided.")
     )
     status = models.CharField(

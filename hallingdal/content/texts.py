@@ -141,6 +141,16 @@ PROGRAMME = {
     },
 }
 
+# The council's page offers the project plan for download; the programme's
+# text says so and links to the project-plan document (by object, so the
+# link follows the document). The ministry's press release has no address
+# in our sources, so the text mentions it without a link.
+PROJECT_PLAN_SENTENCE = {
+    "nn": ("Du kan laste ned ", "prosjektplanen", " for prosjektet."),
+    "nb": ("Du kan laste ned ", "prosjektplanen", " for prosjektet."),
+    "en": ("You can download the ", "project plan", " of the project."),
+}
+
 PHASES = [
     {
         "number": 1,

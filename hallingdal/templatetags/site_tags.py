@@ -7,8 +7,9 @@ from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
 
-from hallingdal import formatters
+from hallingdal import formatters, richtext
 from hallingdal.cache import page_query_string
+from programme.richtext import plain_text
 
 register = template.Library()
 
@@ -65,3 +66,12 @@ def without_language_prefix(path):
         if path.startswith(f"/{code}/"):
             return path[len(code) + 1 :]
     return path
+
+
+@register.filter
+def rich_text(text, top_heading=2):
+    """An editor's text as HTML; `top_heading` is the level its own headings start at."""
+    return richtext.render(text, top_heading=int(top_heading))
+
+
+register.filter("plain", plain_text)

@@ -23,6 +23,7 @@ from documents.models import Document, DocumentKind, DocumentVersion, version_up
 from hallingdal.cache import pages_changed
 from hallingdal.content.sample_pdf import text_pdf
 from programme.models import Grant, Municipality, Phase, PhaseStatus, Programme
+from programme.richtext import paragraphs_to_html
 
 PREFIX = "bulk-"
 PROGRAMMES = 50
@@ -95,6 +96,7 @@ class Command(BaseCommand):
         phases = self.create_phases(programmes)
         grants = self.create_grants(programmes, phases)
         documents, versions = self.create_documents(programmes, phases)
+        self.link_documents(programmes, documents)
         return {
             "programmes": len(programmes),
             "phases": len(phases),
@@ -122,7 +124,7 @@ class Command(BaseCommand):
                 **texts("title", f"Testprogram {n}", f"Testprogram {n}", f"Test programme {n}"),
                 **texts("summary", PARAGRAPH, PARAGRAPH, PARAGRAPH),
                 **texts("goal", PARAGRAPH, PARAGRAPH, PARAGRAPH),
-                **texts("body", "\n\n".join([PARAGRAPH] * 4), "", ""),
+                **texts("body", paragraphs_to_html("\n\n".join([PARAGRAPH] * 4)), "", ""),
                 **texts("run_by", "Testrådet", "Testrådet", "The Test Council"),
                 total_budget=Decimal(self.random.randrange(2_000, 20_000) * 1_000),
                 planned_end_year=2015 + n % 10,
@@ -158,7 +160,7 @@ class Command(BaseCommand):
                             f"Test phase {number}",
                         ),
                         **texts("summary", PARAGRAPH, PARAGRAPH, PARAGRAPH),
-                        **texts("body", PARAGRAPH, "", ""),
+                        **texts("body", paragraphs_to_html(PARAGRAPH), "", ""),
                         status=STATUSES[min(number - 1, 2)] if number < 4 else PhaseStatus.PLANNED,
                         starts_on=starts_on,
                         ends_on=ends_on,
@@ -191,6 +193,16 @@ class Command(BaseCommand):
                     )
                 )
         return Grant.objects.bulk_create(grants)
+
+    def link_documents(self, programmes, documents):
+        """End each programme's text with a link to its first document, as real texts do."""
+        first_documents = {}
+        for document in documents:
+            first_documents.setdefault(document.programme_id, document)
+        for programme in programmes:
+            href = f"internal:document/{first_documents[programme.pk].pk}"
+            link = f'<p>Sjå <a href="{href}">dokumentet</a>.</p>'
+            Programme.objects.filter(pk=programme.pk).update(body_nn=programme.body_nn + link)
 
     def create_documents(self, programmes, phases):
         phases_by_programme = {}

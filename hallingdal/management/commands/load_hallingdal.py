@@ -8,21 +8,35 @@ changed.
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.html import escape
 
 from documents.models import Document
 from documents.services import version_create
 from hallingdal.content import texts as content
 from hallingdal.content.sample_pdf import text_pdf
 from programme.models import Grant, Municipality, Phase, Programme
+from programme.richtext import paragraphs_to_html
+
+# The texts written as blank-line paragraphs that the site keeps as rich text.
+RICH_TEXTS = {"goal", "body", "scheme_description", "outcome", "description"}
 
 
-def translated(values_by_field):
+def translated(values_by_field, *, rich=RICH_TEXTS):
     """Turn {"title": {"nn": ...}} into {"title_nn": ...} for modeltranslation."""
     return {
-        f"{field}_{language}": value
+        f"{field}_{language}": paragraphs_to_html(value) if field in rich else value
         for field, values in values_by_field.items()
         for language, value in values.items()
     }
+
+
+def project_plan_link(document):
+    """The programme text's last paragraph, linking to the project plan by object."""
+    paragraphs = {}
+    for language, (before, words, after) in content.PROJECT_PLAN_SENTENCE.items():
+        link = f'<a href="internal:document/{document.pk}">{escape(words)}</a>'
+        paragraphs[f"body_{language}"] = f"<p>{escape(before)}{link}{escape(after)}</p>"
+    return paragraphs
 
 
 class Command(BaseCommand):
@@ -33,7 +47,11 @@ class Command(BaseCommand):
         self.created = []
         municipalities = self.load_municipalities()
         programme = self.load_programme(municipalities)
-        self.load_project_plan(programme)
+        document = self.load_project_plan(programme)
+        if self.programme_created:
+            for field, paragraph in project_plan_link(document).items():
+                setattr(programme, field, getattr(programme, field) + paragraph)
+            programme.save()
         if self.created:
             self.stdout.write(self.style.SUCCESS("Created: " + ", ".join(self.created)))
         else:
@@ -61,6 +79,7 @@ class Command(BaseCommand):
         programme, created = Programme.objects.get_or_create(
             slug=data["slug"], defaults={**plain, **translated(texts)}
         )
+        self.programme_created = created
         if not created:
             return programme
         self.created.append(f"programme {programme}")
@@ -82,15 +101,18 @@ class Command(BaseCommand):
             amount=grant["amount"],
             awarded_on=grant["awarded_on"],
             awarded_on_precision=grant["awarded_on_precision"],
-            **translated({"funder": grant["funder"], "description": grant["description"]}),
+            **translated(
+                {"funder": grant["funder"], "description": grant["description"]}, rich=set()
+            ),
         )
         self.created.append("grant from KMD")
         return programme
 
     def load_project_plan(self, programme):
         data = content.PROJECT_PLAN
-        if Document.objects.filter(slug=data["slug"]).exists():
-            return
+        existing = Document.objects.filter(slug=data["slug"]).first()
+        if existing is not None:
+            return existing
         document = Document.objects.create(
             slug=data["slug"],
             kind=data["kind"],
@@ -102,3 +124,4 @@ class Command(BaseCommand):
         # Checked like any upload: type, size, checksum and pages come from the bytes.
         version_create(document=document, uploaded_file=ContentFile(pdf, name=data["filename"]))
         self.created.append(f"document {document}")
+        return document
