@@ -86,7 +86,7 @@ def import_map_hashes(get_response):
             and response.get("Content-Type", "").startswith("text/html")
         ):
             hashes = [
-                "'sha256-{}'".format(base64.b64encode(hashlib.sha256(body).digest()).decode())
+                f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
                 for body in IMPORT_MAP.findall(response.content)
             ]
             if hashes:
