@@ -430,7 +430,11 @@ def install_missing():
         return 0
     names = " ".join(packages)
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        loud(f"Missing for the tests: {names}. Install them with: apt-get install {names}")
+        loud(
+            f"Missing for the tests: {names}\n"
+            f"Install them as root with: apt-get install {names}\n"
+            "Until then the tests that need them skip, or fail when CI=true."
+        )
         return 0
     print(f"Installing Debian's {names} for the tests", file=sys.stderr)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
