@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-sqlite test-postgres lint format messages browser check-browser bench clean
+.PHONY: run serve test test-sqlite test-postgres engines lint format messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,29 +43,26 @@ serve: $(VENV)/.installed
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	exec $(BIN)/gunicorn --config gunicorn.conf.py
 
-# The whole suite on SQLite, then again on a throwaway PostgreSQL 15 cluster.
-test: $(VENV)/.installed browser
+# The whole suite on SQLite, then again on a throwaway PostgreSQL 15 cluster,
+# each with a throwaway Redis (tests/engines.py).
+test: engines $(VENV)/.installed
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
 test-sqlite: $(VENV)/.installed
-	DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL= $(BIN)/python tests/engines.py --redis -- $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed
-	$(BIN)/python tests/postgres_server.py $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python tests/engines.py --postgres --redis -- $(BIN)/pytest $(PYTEST_ARGS)
 
-# Debian's Chromium for the browser tests; Playwright cannot download its own here.
-browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "Installing Debian's chromium for the browser tests"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else \
-			echo "!! /usr/bin/chromium is missing: install Debian's chromium package for the browser tests"; \
-		fi; \
-	fi
+# Debian's postgresql-15, redis-server, nginx and chromium (Playwright cannot
+# download its own browser here), in one apt-get call as root; otherwise it
+# says what is missing and the tests skip it loudly (or fail when CI=true).
+# Runs with the system Python, before the virtualenv exists.
+engines:
+	@$(PYTHON) tests/engines.py --install-missing
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

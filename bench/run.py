@@ -7,7 +7,7 @@ addresses, first with the page cache warm and then with it switched off
 (DJANGO_PAGE_CACHE=off). The static CSS file, served by whitenoise from the
 same server, is the limit: every row is also given as a share of its
 requests per second. Runs on SQLite, then again on a throwaway PostgreSQL
-cluster (tests/postgres_server.py).
+cluster (tests/engines.py).
 
     python bench/run.py                 # SQLite, then PostgreSQL
     python bench/run.py --seconds 3     # shorter runs
@@ -98,7 +98,7 @@ def manage(environment, *arguments):
 
 
 def create_postgres_database(url):
-    """postgres_server.py starts an empty cluster; make the database DATABASE_URL names."""
+    """tests/engines.py starts an empty cluster; make the database DATABASE_URL names."""
     import psycopg2
 
     parts = urlsplit(url)
@@ -350,7 +350,9 @@ def main():
         status = subprocess.run(
             [
                 PYTHON,
-                "tests/postgres_server.py",
+                "tests/engines.py",
+                "--postgres",
+                "--",
                 PYTHON,
                 __file__,
                 "--database",

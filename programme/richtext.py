@@ -73,6 +73,7 @@ EDITOR_EXTENSIONS = {
     "History": True,
 }
 
+
 def keep_attribute(tag, attribute, value):
     """Internal links must name an object the site can link to."""
     if tag == "a" and attribute == "href" and value.lower().startswith(f"{INTERNAL_SCHEME}:"):

@@ -1,5 +1,9 @@
+import os
+
 import pytest
 from django.core.management import call_command
+
+from tests.engines import NginxServer, PostgresServer, RedisServer, require_engine
 
 
 @pytest.fixture(autouse=True)
@@ -42,3 +46,53 @@ def fresh_page_cache():
     generation.reset()
     yield
     generation.reset()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The run's Redis (TEST_REDIS_URL, as `make test` sets it), else one for this session.
+
+    Shared by every test that asks for it: use keys of your own.
+    """
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    require_engine(RedisServer)
+    with RedisServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis of this test's own, to stop, start, pause, resume, fill and make room in."""
+    require_engine(RedisServer)
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def private_postgres():
+    """A PostgreSQL cluster of this test's own."""
+    require_engine(PostgresServer)
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def nginx_server():
+    """Start nginx: nginx_server(server_config, http_config="") returns the NginxServer.
+
+    The texts go inside the `server { }` and `http { }` blocks (see NginxServer);
+    every nginx started is stopped and removed after the test.
+    """
+    require_engine(NginxServer)
+    servers = []
+
+    def start(server_config, http_config=""):
+        server = NginxServer(server_config, http_config)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.close()
