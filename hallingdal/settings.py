@@ -204,6 +204,9 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 # Largest document upload in bytes, enforced while the file streams in (default 50 MB).
 DOCUMENT_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
+# Largest picture in pixels (width x height) an editor may upload, and the
+# largest the site decodes to make a rendition (default 40 megapixels).
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 40_000_000))
 
 LOGIN_URL = "admin:login"
 

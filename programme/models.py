@@ -13,6 +13,7 @@ from .validators import (
     organisation_number_condition,
     validate_municipality_number,
     validate_organisation_number,
+    validate_picture,
 )
 
 
@@ -52,7 +53,9 @@ class Municipality(models.Model):
         help_text=_("Plain text. An empty line starts a new paragraph."),
     )
     website = models.URLField(_("website"), blank=True)
-    coat_of_arms = models.ImageField(_("coat of arms"), upload_to="municipalities/", blank=True)
+    coat_of_arms = models.ImageField(
+        _("coat of arms"), upload_to="municipalities/", blank=True, validators=[validate_picture]
+    )
     is_published = models.BooleanField(_("published"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -161,7 +164,9 @@ class Programme(models.Model):
         blank=True,
         verbose_name=_("municipalities"),
     )
-    image = models.ImageField(_("picture"), upload_to="programmes/", blank=True)
+    image = models.ImageField(
+        _("picture"), upload_to="programmes/", blank=True, validators=[validate_picture]
+    )
     image_description = models.CharField(
         _("picture description"),
         max_length=300,

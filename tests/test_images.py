@@ -1,12 +1,24 @@
-"""Editors' pictures: resized by Pillow, WebP plus a fallback, width, height and alt."""
+"""Editors' pictures: resized by Pillow, WebP plus a fallback, width, height and alt.
 
+Also what keeps them from taking the site down: the pixel limit at upload.
+"""
+
+import functools
+import html
 import io
 import re
+import struct
+import zlib
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from PIL import Image
 
 from hallingdal import images
@@ -190,3 +202,117 @@ def test_a_broken_upload_does_not_break_the_page(client):
     assert response.status_code == 200
     assert "<picture" not in response.content.decode()
     assert Municipality.objects.get(pk=municipality.pk).coat_of_arms
+
+
+# --- Pictures cannot exhaust memory --------------------------------------------------------
+
+
+# Pillow warns of any picture above 89 million pixels, as these are on purpose.
+bomb_warning_expected = pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+
+
+@functools.cache
+def huge_png():
+    """12,000 x 12,000 pixels of one colour: 40 KB on disk, 576 MB decoded as RGB."""
+    output = io.BytesIO()
+    Image.new("1", (12_000, 12_000), 1).save(output, "PNG")
+    return output.getvalue()
+
+
+def bomb_png():
+    """A PNG whose header claims 40,000 x 40,000 pixels (Pillow calls that a bomb)."""
+    header = image_bytes((1, 1), fmt="PNG")
+    ihdr = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return (
+        header[:8]
+        + struct.pack(">I", 13)
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + (header[33:])
+    )
+
+
+def change_form_data(page):
+    form = page.context["adminform"].form
+    return {
+        key: value
+        for key, value in form.initial.items()
+        if value not in (None, "") and not isinstance(value, list | tuple | FieldFile)
+    }
+
+
+@pytest.fixture
+def superuser_client(client, db):
+    client.force_login(
+        User.objects.create_superuser("pictures", "pictures@example.invalid", password=None)
+    )
+    return client
+
+
+@bomb_warning_expected
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        (
+            huge_png,
+            "Dette biletet er 12000 × 12000 pikslar (144 megapikslar), meir enn dei 40 "
+            "megapikslane som er tillatne.",
+        ),
+        (bomb_png, "Denne fila seier at ho inneheld eit bilete langt større enn 40 megapikslar."),
+        (lambda: b"GIF89a but not really", "Denne fila er ikkje eit bilete som kan lesast."),
+    ],
+    ids=["too many pixels", "decompression bomb", "not a picture"],
+)
+def test_admin_refuses_a_picture_it_cannot_decode_safely_in_nynorsk(
+    superuser_client, upload, message
+):
+    municipality = make_municipality(slug="storeby")
+    url = reverse("admin:programme_municipality_change", args=[municipality.pk])
+    page = superuser_client.get(url)
+    assert "høgst 40 megapikslar" in page.content.decode()
+    data = change_form_data(page)
+    data["coat_of_arms"] = SimpleUploadedFile("våpen.png", upload(), "image/png")
+
+    response = superuser_client.post(url, data)
+
+    assert response.status_code == 200
+    assert message in html.unescape(response.content.decode())
+    assert not Municipality.objects.get(pk=municipality.pk).coat_of_arms
+
+
+def test_admin_accepts_a_camera_sized_photo(superuser_client):
+    municipality = make_municipality(slug="fotoby")
+    url = reverse("admin:programme_municipality_change", args=[municipality.pk])
+    data = change_form_data(superuser_client.get(url))
+    data["coat_of_arms"] = SimpleUploadedFile("foto.jpg", image_bytes((6000, 4000)), "image/jpeg")
+
+    response = superuser_client.post(url, data)
+
+    assert response.status_code == 302
+    assert Municipality.objects.get(pk=municipality.pk).coat_of_arms.name.endswith(".jpg")
+
+
+@bomb_warning_expected
+def test_full_clean_refuses_an_oversized_programme_picture(english, settings):
+    programme = make_programme()
+    programme.image = ContentFile(huge_png(), name="huge.png")
+    with pytest.raises(ValidationError) as refused:
+        programme.full_clean()
+    assert refused.value.error_dict["image"][0].code == "picture_too_large"
+    assert "(144 megapixels), more than the 40 megapixels allowed" in str(refused.value)
+
+    settings.IMAGE_MAX_PIXELS = 200_000_000
+    programme.full_clean()
+
+    programme.image = ContentFile(bomb_png(), name="bomb.png")
+    with pytest.raises(ValidationError) as refused:
+        programme.full_clean()
+    assert refused.value.error_dict["image"][0].code == "picture_bomb"
+
+
+def test_stored_pictures_are_not_checked_again_on_save(settings):
+    programme = programme_with_picture()
+    settings.IMAGE_MAX_PIXELS = 1000
+    # An unrelated edit is not blocked by a limit lowered since the upload.
+    programme.full_clean()
