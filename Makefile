@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-sqlite test-postgres lint format messages browser check-browser bench clean
+.PHONY: run serve test test-sqlite test-postgres lint format messages browser redis check-browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ serve: $(VENV)/.installed
 	exec $(BIN)/gunicorn --config gunicorn.conf.py
 
 # The whole suite on SQLite, then again on a throwaway PostgreSQL 15 cluster.
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser redis
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) test-sqlite
@@ -64,6 +64,17 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else \
 			echo "!! /usr/bin/chromium is missing: install Debian's chromium package for the browser tests"; \
+		fi; \
+	fi
+
+# Debian's redis-server for the test of several servers sharing one cache.
+redis:
+	@if ! command -v redis-server >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's redis-server for the tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		else \
+			echo "!! redis-server is missing: install Debian's redis-server package for the tests"; \
 		fi; \
 	fi
 
