@@ -8,6 +8,19 @@ One gzip-compressed tar file:
                     freshly migrated database
     media/<name>    every file in the default storage (filesystem or S3 alike)
 
+Rows and files are from the same moment although the site runs on: the
+files are copied aside first, then the rows are read in one database
+snapshot, then any file those rows name that was uploaded meanwhile is
+copied too. A file deleted while the backup runs is already in the copy, so
+every file a row names is in the archive; one that cannot be had fails the
+backup with a message naming it and its row. The copy is kept in a private
+folder beside the archive, and the archive appears under its name, readable
+by its owner only, once it is complete; a failure at any point (a full disk,
+an error, Ctrl-C) leaves nothing behind.
+
+The archive holds everything in the database, so also the editors' names,
+e-mail addresses and password hashes: keep and move it as personal data.
+
 Restoring verifies the whole archive before it touches anything, and only
 restores into an empty database and an empty media storage.
 """
@@ -31,7 +44,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 FORMAT = "hallingdal-backup"
@@ -40,6 +53,8 @@ MANIFEST = "manifest.json"
 DATA = "data.json"
 MEDIA_PREFIX = "media/"
 CHUNK = 1024 * 1024
+# Owner only: the archive holds password hashes and personal data.
+ARCHIVE_MODE = 0o600
 
 # Rebuilt by migrate (content types, permissions) or not worth keeping
 # (sessions, login attempts, the page cache's change counter).
@@ -91,12 +106,14 @@ def dump_data(path):
     """Write every backed-up row as loaddata's JSON, models in dependency order.
 
     Like `dumpdata --all --natural-foreign --natural-primary`, but with full
-    time precision, so a restored row is identical to the saved one.
+    time precision, so a restored row is identical to the saved one. Return
+    the files the rows name: {file name: ["programme.Programme 3 image", ...]}.
     """
     by_app = {}
     for model in backed_up_models():
         by_app.setdefault(apps.get_app_config(model._meta.app_label), []).append(model)
-    models = serializers.sort_dependencies(by_app.items(), allow_cycles=True)
+    models_in_order = serializers.sort_dependencies(by_app.items(), allow_cycles=True)
+    references = {}
     with transaction.atomic(), open(path, "w", encoding="utf-8") as out:
         if connection.vendor == "postgresql":
             # One consistent snapshot across all tables while the site runs on.
@@ -104,7 +121,12 @@ def dump_data(path):
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         out.write("[")
         first = True
-        for model in models:
+        for model in models_in_order:
+            file_fields = [
+                field.name
+                for field in model._meta.concrete_fields
+                if isinstance(field, models.FileField)
+            ]
             rows = serializers.serialize(
                 "python",
                 model._base_manager.order_by(model._meta.pk.name).iterator(),
@@ -112,19 +134,69 @@ def dump_data(path):
                 use_natural_primary_keys=True,
             )
             for row in rows:
+                for field in file_fields:
+                    if row["fields"][field]:
+                        references.setdefault(row["fields"][field], []).append(
+                            f"{model._meta.label} {row.get('pk')} {field}"
+                        )
                 out.write("\n" if first else ",\n")
                 out.write(json.dumps(row, cls=PreciseJSONEncoder, ensure_ascii=False))
                 first = False
         out.write("\n]\n")
+    return references
+
+
+def copy_media(names, workdir):
+    """Copy the named storage files into workdir/media/, hashing them on the way.
+
+    Return {name: manifest entry} for the files copied; a file that is gone
+    by the time it is read (deleted since it was listed) is left out.
+    """
+    copied = {}
+    for name in names:
+        if not safe_member_name(MEDIA_PREFIX + name):
+            raise BackupError(f"Unsafe file name, outside the media folder: {name!r}.")
+        target = workdir / MEDIA_PREFIX / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        try:
+            with default_storage.open(name, "rb") as media_file, target.open("wb") as copy:
+                for chunk in iter(lambda: media_file.read(CHUNK), b""):
+                    digest.update(chunk)
+                    copy.write(chunk)
+        except FileNotFoundError:
+            target.unlink(missing_ok=True)
+            continue
+        copied[name] = {"sha256": digest.hexdigest(), "size": target.stat().st_size}
+    return copied
+
+
+def missing_files_error(missing, references):
+    described = "; ".join(f"{name} ({', '.join(references[name])})" for name in sorted(missing))
+    return BackupError(
+        f"Rows refer to files that are not in the media storage: {described}. If they were "
+        "deleted while the backup ran, run it again; otherwise put the files back or clear "
+        "those fields first."
+    )
 
 
 def write_archive(destination):
     """Write the archive to destination; return (number of rows, number of files)."""
     destination = Path(destination)
-    partial = destination.with_name(destination.name + ".partial")
-    with tempfile.TemporaryDirectory() as workdir:
-        data_path = Path(workdir) / DATA
-        dump_data(data_path)
+    # Beside the archive, not in /tmp: room for the copy is where the archive
+    # goes, and the folder is private (0700) like the archive.
+    with tempfile.TemporaryDirectory(
+        dir=destination.parent, prefix=f".{destination.name}."
+    ) as workdir:
+        workdir = Path(workdir)
+        media = copy_media(media_names(), workdir)
+        data_path = workdir / DATA
+        references = dump_data(data_path)
+        # Uploaded after the listing, but named by the rows: copy them too.
+        media |= copy_media(sorted(set(references) - set(media)), workdir)
+        missing = set(references) - set(media)
+        if missing:
+            raise missing_files_error(missing, references)
         manifest = {
             "format": FORMAT,
             "version": VERSION,
@@ -136,26 +208,36 @@ def write_archive(destination):
                 "sha256": sha256_of(data_file),
                 "size": data_path.stat().st_size,
             }
-        names = media_names()
-        for name in names:
-            with default_storage.open(name, "rb") as media_file:
-                manifest["files"][MEDIA_PREFIX + name] = {
-                    "sha256": sha256_of(media_file),
-                    "size": default_storage.size(name),
-                }
-
-        with tarfile.open(partial, "w:gz") as archive:
-            add_bytes(archive, MANIFEST, json.dumps(manifest, indent=1).encode())
-            archive.add(data_path, arcname=DATA)
-            for name in names:
-                with default_storage.open(name, "rb") as media_file:
-                    info = tarfile.TarInfo(MEDIA_PREFIX + name)
-                    info.mtime = int(time.time())
-                    info.size = manifest["files"][MEDIA_PREFIX + name]["size"]
-                    archive.addfile(info, media_file)
-        os.replace(partial, destination)
+        for name in sorted(media):
+            manifest["files"][MEDIA_PREFIX + name] = media[name]
+        write_tar(destination, workdir, manifest)
         rows = len(json.loads(data_path.read_text()))
-    return rows, len(names)
+    return rows, len(media)
+
+
+def write_tar(destination, workdir, manifest):
+    """Write manifest and the files it lists from workdir; nothing under destination until done."""
+    descriptor, partial = tempfile.mkstemp(
+        dir=destination.parent, prefix=f".{destination.name}.", suffix=".partial"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as raw:
+            # mkstemp's 0600 is subject to the umask; set it exactly.
+            os.fchmod(raw.fileno(), ARCHIVE_MODE)
+            with tarfile.open(fileobj=raw, mode="w:gz") as archive:
+                add_bytes(archive, MANIFEST, json.dumps(manifest, indent=1).encode())
+                for member_name, entry in manifest["files"].items():
+                    info = tarfile.TarInfo(member_name)
+                    info.mtime = int(time.time())
+                    info.size = entry["size"]
+                    with open(workdir / member_name, "rb") as member:
+                        archive.addfile(info, member)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(partial, destination)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
 
 
 def add_bytes(archive, name, content):

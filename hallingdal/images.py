@@ -9,10 +9,28 @@ the admin or the content loader, pictures set any way get renditions, the
 sizes can change in code without a data migration, and a wiped rendition
 folder simply refills. The address changes whenever the picture does, so
 browsers may cache a rendition for a year.
+
+Making one is the only costly thing here, so it is kept within bounds:
+
+- Pictures above IMAGE_MAX_PIXELS are never decoded (uploads above it are
+  refused by programme.validators, older rows simply show no picture).
+- A JPEG is decoded at the smallest of 1/2, 1/4 or 1/8 scale that still has
+  twice the pixels the rendition needs, and every picture is shrunk by whole
+  factors before the final resampling, so a 360 px rendition of a camera
+  photo costs a fraction of decoding it at full size.
+- Each size is made once: a lock in the cache (shared by every server with
+  Redis) lets one request decode while parallel first requests wait for its
+  file, or answer 503 with Retry-After if it takes too long. Without a
+  working cache they decode in parallel, which is slower but still works.
+- A file being written is never served: readers wait while the lock is held,
+  and a failed write is deleted before the lock is released.
 """
 
 import hashlib
 import io
+import logging
+import time
+import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -22,6 +40,9 @@ from django.urls import reverse
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from programme.models import Municipality, Programme
+from programme.validators import image_max_pixels
+
+logger = logging.getLogger(__name__)
 
 # EXIF orientations that turn the picture a quarter turn (width and height swap).
 QUARTER_TURNS = {5, 6, 7, 8}
@@ -30,6 +51,19 @@ CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
 PILLOW_FORMATS = {"webp": "WEBP", "jpg": "JPEG", "png": "PNG"}
 QUALITY = 80
 UNREADABLE = "unreadable"
+# A picture that could not be read for a passing reason (the storage did
+# not answer) is tried again after this many seconds.
+SOURCE_RETRY_SECONDS = 60
+# Decode and shrink by whole factors down to this many times the final size,
+# then resample; twice is where Pillow's docs find no visible difference.
+REDUCING_GAP = 2.0
+# Longer than making any rendition takes, so the lock outlives its work; if
+# the worker holding it dies, others take over after this long.
+RENDITION_LOCK_SECONDS = 30
+# How long a request waits for a rendition another request is making before
+# it answers 503 (a sync worker is tied up meanwhile, so keep it short).
+RENDITION_WAIT_SECONDS = 5
+RENDITION_RETRY_AFTER_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -57,6 +91,18 @@ class SourceInfo:
     height: int
     has_alpha: bool
 
+    @property
+    def pixels(self):
+        return self.width * self.height
+
+
+class RenditionBusy(Exception):
+    """Another request is making this rendition and it was not ready in time."""
+
+
+class PictureTooLarge(Exception):
+    """The picture has more pixels than IMAGE_MAX_PIXELS; it is not decoded."""
+
 
 @dataclass(frozen=True)
 class Picture:
@@ -75,30 +121,74 @@ def fingerprint(field_file):
     return hashlib.sha256(field_file.name.encode()).hexdigest()[:16]
 
 
+def is_turned(image):
+    """Whether the header's EXIF orientation turns the picture a quarter turn.
+
+    Asks the generic Image.getexif(), which reads what opening the file
+    found: PNG's own version decodes the whole picture to look for an eXIf
+    chunk after the pixels, where the PNG specification does not allow it.
+    """
+    return Image.Image.getexif(image).get(EXIF_ORIENTATION) in QUARTER_TURNS
+
+
 def read_source_info(field_file):
     with field_file.storage.open(field_file.name, "rb") as handle, Image.open(handle) as image:
         width, height = image.size
-        if image.getexif().get(EXIF_ORIENTATION) in QUARTER_TURNS:
+        if is_turned(image):
             width, height = height, width
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         return SourceInfo(width, height, has_alpha)
 
 
 def source_info(field_file):
-    """Size and transparency of the uploaded picture, or None if it cannot be read.
+    """Size and transparency of the uploaded picture, or None if it cannot be used.
 
     Cached, so that showing a page does not open the file (a network round
-    trip on object storage) every time.
+    trip on object storage) every time. A file Pillow cannot identify, or
+    one it calls a decompression bomb, is remembered as unreadable until the
+    picture changes (the key names the file); a read that failed for another
+    reason (the storage did not answer) is tried again in a minute. Pictures
+    above IMAGE_MAX_PIXELS are not offered.
     """
     key = f"picture-source:{fingerprint(field_file)}"
-    info = cache.get(key)
+    info = cache_get(key)
     if info is None:
+        timeout = None
         try:
             info = read_source_info(field_file)
-        except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError):
+        except (UnidentifiedImageError, Image.DecompressionBombError):
             info = UNREADABLE
-        cache.set(key, info, timeout=None)
-    return None if info == UNREADABLE else info
+        except (OSError, ValueError, SyntaxError):
+            logger.warning("Could not read picture %s; trying again later", field_file.name)
+            info, timeout = UNREADABLE, SOURCE_RETRY_SECONDS
+        cache_set(key, info, timeout)
+    if info == UNREADABLE:
+        return None
+    if info.pixels > image_max_pixels():
+        logger.warning(
+            "Picture %s has %s pixels, more than IMAGE_MAX_PIXELS; not shown",
+            field_file.name,
+            info.pixels,
+        )
+        return None
+    return info
+
+
+def cache_get(key, default=None):
+    # The cache is a help, never a requirement: when it does not answer
+    # (Redis down), carry on as if the key were missing.
+    try:
+        return cache.get(key, default)
+    except Exception as error:
+        logger.warning("Cache unavailable for %s: %s", key, error)
+        return default
+
+
+def cache_set(key, value, timeout):
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception as error:
+        logger.warning("Cache unavailable for %s: %s", key, error)
 
 
 def rendition_widths(spec, source):
@@ -159,15 +249,31 @@ def picture_for(kind, obj, alt):
     )
 
 
+def decode_picture(image, size):
+    """Decode image with at least `size` pixels: JPEGs at a reduced scale where possible."""
+    image.draft(None, size)
+    image.load()
+    return image
+
+
 def render_rendition(field_file, source, width, ext):
     """Resize the source to `width` in the format `ext`; metadata (GPS and so on) is dropped."""
+    height = height_for(source, width)
+    mode = "RGBA" if source.has_alpha else "RGB"
     with field_file.storage.open(field_file.name, "rb") as handle, Image.open(handle) as image:
-        image = ImageOps.exif_transpose(image)
-        image = image.convert("RGBA" if source.has_alpha else "RGB")
-        image = image.resize((width, height_for(source, width)), Image.Resampling.LANCZOS)
+        # Checked on the file itself too: the cached size may predate a lower limit.
+        if image.width * image.height > image_max_pixels():
+            raise PictureTooLarge(field_file.name)
+        # Sizes until the last step are in the stored orientation.
+        stored_size = (height, width) if is_turned(image) else (width, height)
+        decode_picture(image, tuple(round(side * REDUCING_GAP) for side in stored_size))
+        picture = image if image.mode == mode else image.convert(mode)
+        picture = picture.resize(stored_size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+        # Turned last, on the small picture (it keeps the source's EXIF).
+        picture = ImageOps.exif_transpose(picture)
         output = io.BytesIO()
         options = {"optimize": True} if ext == "png" else {"quality": QUALITY}
-        image.save(output, PILLOW_FORMATS[ext], **options)
+        picture.save(output, PILLOW_FORMATS[ext], **options)
         return output.getvalue()
 
 
@@ -176,7 +282,11 @@ def rendition_name(kind, field_file, width, ext):
 
 
 def rendition_file(kind, obj, requested_fingerprint, width, ext):
-    """The stored rendition's name, made now if need be; None if the request is not one we offer."""
+    """The stored rendition's name, made now if need be; None if the request is not one we offer.
+
+    Raises RenditionBusy when another request is making it and it is not
+    ready within RENDITION_WAIT_SECONDS, and OSError when the storage fails.
+    """
     spec = SPECS[kind]
     field_file = getattr(obj, spec.field)
     if not field_file or fingerprint(field_file) != requested_fingerprint:
@@ -187,11 +297,81 @@ def rendition_file(kind, obj, requested_fingerprint, width, ext):
     if ext not in ("webp", fallback_format(source)):
         return None
     name = rendition_name(kind, field_file, width, ext)
-    if not default_storage.exists(name):
-        saved = default_storage.save(
-            name, ContentFile(render_rendition(field_file, source, width, ext))
-        )
-        if saved != name:
-            # Another server made the same file a moment earlier; keep theirs.
-            default_storage.delete(saved)
+    try:
+        stored_once(name, lambda: render_rendition(field_file, source, width, ext))
+    except PictureTooLarge:
+        return None
     return name
+
+
+def stored_once(name, render):
+    """Store render()'s bytes under name unless there already, rendering once across servers.
+
+    The first request takes a lock in the cache and renders; parallel ones
+    wait for the file. A file is served only when no lock is held, since a
+    storage may show a file while it is still being written.
+    """
+    lock = f"picture-rendition-lock:{name}"
+    deadline = time.monotonic() + RENDITION_WAIT_SECONDS
+    pause = 0.02
+    while True:
+        if default_storage.exists(name) and not lock_is_held(lock):
+            return
+        token = lock_acquire(lock)
+        if token:
+            try:
+                if not default_storage.exists(name):
+                    store(name, render())
+            finally:
+                lock_release(lock, token)
+            return
+        if time.monotonic() >= deadline:
+            raise RenditionBusy(name)
+        logger.debug("Waiting for %s, being made by another request", name)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
+def store(name, content):
+    """Save content under name in one go; nothing half-written stays if that fails."""
+    try:
+        saved = default_storage.save(name, ContentFile(content))
+    except BaseException:
+        # A file system storage writes in place, so an error (or a worker
+        # stopped) part-way leaves the start of the file under its name.
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("Could not delete the partial rendition %s", name)
+        raise
+    if saved != name:
+        # Another server made the same file a moment earlier; keep theirs.
+        default_storage.delete(saved)
+    logger.info("Made rendition %s", name)
+
+
+def lock_acquire(key):
+    """A token if this request may make the rendition now, else None.
+
+    Fails open: with the cache down every request renders for itself.
+    """
+    token = uuid.uuid4().hex
+    try:
+        return token if cache.add(key, token, timeout=RENDITION_LOCK_SECONDS) else None
+    except Exception as error:
+        logger.warning("Cache unavailable, so no lock for %s: %s", key, error)
+        return token
+
+
+def lock_is_held(key):
+    return cache_get(key) is not None
+
+
+def lock_release(key, token):
+    # Compare, then delete: not atomic, but the lock outlives any rendering
+    # by far, so it is still ours unless the cache lost it.
+    try:
+        if cache.get(key) == token:
+            cache.delete(key)
+    except Exception as error:
+        logger.warning("Cache unavailable, so lock %s expires by itself: %s", key, error)

@@ -234,6 +234,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "documents.upload_handlers.PartialFileRemovingUploadHandler",
 ]
+# Largest picture in pixels (width x height) an editor may upload, and the
+# largest the site decodes to make a rendition (default 40 megapixels).
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 40_000_000))
 
 LOGIN_URL = "admin:login"
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -86,10 +86,19 @@ def image_rendition(request, kind, slug, fingerprint, width, ext):
     if spec is None:
         raise Http404
     obj = get_object_or_404(spec.model.objects.published(), slug=slug)
-    name = images.rendition_file(kind, obj, fingerprint, width, ext)
-    if name is None:
-        raise Http404
-    response = FileResponse(default_storage.open(name), content_type=images.CONTENT_TYPES[ext])
+    try:
+        name = images.rendition_file(kind, obj, fingerprint, width, ext)
+        if name is None:
+            raise Http404
+        stored = default_storage.open(name)
+    except (images.RenditionBusy, OSError):
+        # Being made by another request, or the storage did not answer: the
+        # page around it works on, and the browser asks again shortly.
+        response = HttpResponse(status=503)
+        response["Retry-After"] = str(images.RENDITION_RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    response = FileResponse(stored, content_type=images.CONTENT_TYPES[ext])
     # The address names the picture and size, so it never changes content.
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["X-Content-Type-Options"] = "nosniff"

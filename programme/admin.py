@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import (
     TabbedTranslationAdmin,
@@ -9,6 +11,7 @@ from modeltranslation.admin import (
 )
 
 from .models import Grant, Municipality, Phase, Programme
+from .validators import picture_help_text, validate_picture
 
 
 class PhaseInline(TranslationStackedInline):
@@ -28,6 +31,28 @@ class PhaseInline(TranslationStackedInline):
 
 # Links typed without a scheme ("www.kmd.no") are taken as https.
 HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class PictureFormField(forms.ImageField):
+    """An image upload whose header is checked before Django's own image check.
+
+    Django's check opens the file too, and answers a decompression bomb only
+    with "not a valid image"; ours says what is wrong and what to do.
+    """
+
+    def to_python(self, data):
+        if data not in self.empty_values:
+            validate_picture(data)
+        return super().to_python(data)
+
+
+# The help text names the limit from the settings, in the editor's language.
+PICTURES = {
+    models.ImageField: {
+        "form_class": PictureFormField,
+        "help_text": lazy(picture_help_text, str)(),
+    }
+}
 
 
 class GrantInline(TranslationTabularInline):
@@ -56,6 +81,7 @@ class GrantInline(TranslationTabularInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(TabbedTranslationAdmin):
+    formfield_overrides = PICTURES
     list_display = ["title", "run_by", "total_budget", "phase_count", "is_published", "updated_at"]
     list_filter = ["is_published"]
     search_fields = ["title", "summary", "scheme"]
@@ -95,7 +121,7 @@ class PhaseAdmin(TabbedTranslationAdmin):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(TabbedTranslationAdmin):
-    formfield_overrides = HTTPS_LINKS
+    formfield_overrides = {**HTTPS_LINKS, **PICTURES}
     list_display = ["name", "number", "former_name", "organisation_number", "is_published"]
     list_filter = ["is_published"]
     search_fields = ["name", "number", "former_name", "organisation_number"]

@@ -14,6 +14,7 @@ from .validators import (
     organisation_number_condition,
     validate_municipality_number,
     validate_organisation_number,
+    validate_picture,
 )
 
 RICH_TEXT_HELP = _(
@@ -55,7 +56,9 @@ class Municipality(models.Model):
     )
     description = RichTextField(_("description"), blank=True, help_text=RICH_TEXT_HELP)
     website = models.URLField(_("website"), blank=True)
-    coat_of_arms = models.ImageField(_("coat of arms"), upload_to="municipalities/", blank=True)
+    coat_of_arms = models.ImageField(
+        _("coat of arms"), upload_to="municipalities/", blank=True, validators=[validate_picture]
+    )
     is_published = models.BooleanField(_("published"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -156,7 +159,9 @@ class Programme(models.Model):
         blank=True,
         verbose_name=_("municipalities"),
     )
-    image = models.ImageField(_("picture"), upload_to="programmes/", blank=True)
+    image = models.ImageField(
+        _("picture"), upload_to="programmes/", blank=True, validators=[validate_picture]
+    )
     image_description = models.CharField(
         _("picture description"),
         max_length=300,

@@ -1,8 +1,16 @@
-"""backup and restore: every row and every file byte survives; damage changes nothing."""
+"""backup and restore: every row and every file byte survives; damage changes nothing.
+
+A backup agrees with itself while the site runs on, leaves nothing behind
+when it fails, and is readable by its owner only.
+"""
 
 import io
 import json
+import os
+import resource
 import shutil
+import signal
+import stat
 import tarfile
 
 import pytest
@@ -14,7 +22,10 @@ from django.core import serializers
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.db.models import FileField
 
+from documents.models import DocumentVersion
+from hallingdal import backups as backups_module
 from hallingdal.backups import backed_up_models, media_names, sha256_of
 from programme.models import Programme
 from tests.factories import make_programme
@@ -237,3 +248,173 @@ def test_restore_refuses_a_media_folder_that_is_not_empty(full_site, media_root,
     with pytest.raises(CommandError, match="media storage has 1 files"):
         call_command("restore", str(archive), stdout=quiet())
     assert Programme.objects.count() == 0
+
+
+# --- Failures leave nothing behind; rows and files agree; owner-only archives -------------
+
+
+def files_named_by_rows():
+    """Every stored file name a row refers to, with the bytes it has now (None if missing)."""
+    names = set()
+    for model in backed_up_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, FileField):
+                names |= {
+                    getattr(row, field.attname).name
+                    for row in model._base_manager.exclude(**{field.name: ""})
+                }
+    return {
+        name: default_storage.open(name, "rb").read() if default_storage.exists(name) else None
+        for name in names
+    }
+
+
+@pytest.fixture
+def backups(tmp_path):
+    """A folder of its own for archives, so anything left behind shows."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def bulky_site(full_site):
+    """Add pictures that do not compress, so the archive is larger than any file in it."""
+    for number in range(4):
+        default_storage.save(f"images/noise-{number}.bin", ContentFile(os.urandom(300_000)))
+    return full_site
+
+
+@pytest.fixture
+def no_signal_for_big_files():
+    # Past RLIMIT_FSIZE the kernel sends SIGXFSZ, which ends the process
+    # unless ignored; ignored, the write fails with EFBIG like a full disk.
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    yield
+    signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_a_backup_stopped_by_a_full_disk_leaves_nothing(
+    bulky_site, backups, tmp_path, no_signal_for_big_files
+):
+    good = tmp_path / "good.tar.gz"
+    call_command("backup", str(good), stdout=quiet())
+    largest_file = max(
+        [len(data) for data in stored_files().values()] + [len(json.dumps(snapshot(), default=str))]
+    )
+    limit = good.stat().st_size // 2
+    assert largest_file < limit, "the archive itself must be what runs out of room"
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        with pytest.raises(CommandError, match="No backup was written.*File too large"):
+            call_command("backup", str(backups / "backup.tar.gz"), stdout=quiet())
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+    assert list(backups.iterdir()) == []
+
+
+def test_a_backup_interrupted_part_way_leaves_nothing(bulky_site, backups, monkeypatch):
+    real_addfile = tarfile.TarFile.addfile
+    added = []
+
+    def interrupted(self, tarinfo, fileobj=None):
+        added.append(tarinfo.name)
+        if len(added) == 4:
+            raise KeyboardInterrupt  # Ctrl-C with three entries written
+        return real_addfile(self, tarinfo, fileobj)
+
+    monkeypatch.setattr(tarfile.TarFile, "addfile", interrupted)
+
+    with pytest.raises(KeyboardInterrupt):
+        call_command("backup", str(backups / "backup.tar.gz"), stdout=quiet())
+
+    assert len(added) == 4
+    assert list(backups.iterdir()) == []
+
+
+def test_a_storage_error_part_way_fails_with_a_message_and_leaves_nothing(
+    full_site, backups, monkeypatch
+):
+    real_open = default_storage.open
+
+    def failing_open(name, mode="rb"):
+        if name == "images/all-bytes.bin":
+            raise PermissionError(13, "Permission denied", name)
+        return real_open(name, mode)
+
+    monkeypatch.setattr(default_storage, "open", failing_open)
+
+    with pytest.raises(CommandError, match="No backup was written.*Permission denied"):
+        call_command("backup", str(backups / "backup.tar.gz"), stdout=quiet())
+    assert list(backups.iterdir()) == []
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022])
+def test_archives_are_readable_by_their_owner_only(full_site, backups, umask):
+    previous = os.umask(umask)
+    try:
+        call_command("backup", str(backups / "backup.tar.gz"), stdout=quiet())
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((backups / "backup.tar.gz").stat().st_mode) == 0o600
+
+
+def test_rows_and_files_agree_when_files_change_while_the_backup_runs(
+    full_site, media_root, backups, monkeypatch
+):
+    version = DocumentVersion.objects.select_related("document").first()
+    deleted_name = version.file.name
+    deleted_bytes = default_storage.open(deleted_name, "rb").read()
+    real_media_names, real_dump = backups_module.media_names, backups_module.dump_data
+    added = {}
+
+    def listing_then_a_deletion(*args, **kwargs):
+        names = real_media_names(*args, **kwargs)
+        # A file no row names disappears between being listed and being read.
+        default_storage.delete("images/all-bytes.bin")
+        return names
+
+    def editors_at_work(path):
+        # Before the rows are read: the version's file is deleted (its row
+        # goes in a transaction the snapshot does not see yet), and a new
+        # picture is uploaded with its programme.
+        default_storage.delete(deleted_name)
+        programme = make_programme(slug="lagt-til-no")
+        programme.image.save("ny.png", ContentFile(b"\x89PNG new picture"))
+        added["name"] = programme.image.name
+        references = real_dump(path)
+        # After the rows are read: another upload, in no row of the archive.
+        default_storage.save("images/after.bin", ContentFile(b"later"))
+        return references
+
+    monkeypatch.setattr(backups_module, "media_names", listing_then_a_deletion)
+    monkeypatch.setattr(backups_module, "dump_data", editors_at_work)
+    archive = backups / "backup.tar.gz"
+    call_command("backup", str(archive), stdout=quiet())
+    monkeypatch.undo()
+
+    empty_the_site(media_root)
+    call_command("restore", str(archive), stdout=quiet())
+
+    restored = files_named_by_rows()
+    assert restored[deleted_name] == deleted_bytes
+    assert restored[added["name"]] == b"\x89PNG new picture"
+    assert None not in restored.values()
+    assert Programme.objects.filter(slug="lagt-til-no").exists()
+
+
+def test_a_row_whose_file_is_missing_fails_the_backup_and_names_both(full_site, backups):
+    version = DocumentVersion.objects.first()
+    default_storage.delete(version.file.name)
+
+    with pytest.raises(CommandError) as refused:
+        call_command("backup", str(backups / "backup.tar.gz"), stdout=quiet())
+
+    message = str(refused.value)
+    assert message.startswith("No backup was written.")
+    assert f"{version.file.name} (documents.DocumentVersion {version.pk} file)" in message
+    assert "run it again" in message
+    assert list(backups.iterdir()) == []
