@@ -5,11 +5,12 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from programme.models import RICH_TEXT_HELP, Phase, Programme
+from programme.models import RICH_TEXT_HELP, Phase, Programme, Publishable, live
 from programme.richtext import RichTextField
 
 from .validators import ALLOWED_CONTENT_TYPES, FORMATS_BY_CONTENT_TYPE, extension_of
@@ -29,12 +30,10 @@ class DocumentKind(models.TextChoices):
 class DocumentQuerySet(models.QuerySet):
     def published(self):
         """Published documents that have at least one published version."""
+        now = timezone.now()
         return (
-            self.filter(
-                is_published=True,
-                versions__is_published=True,
-            )
-            .filter(Q(programme__isnull=True) | Q(programme__is_published=True))
+            self.filter(live(now=now), versions__is_published=True)
+            .filter(Q(programme__isnull=True) | live("programme__", now=now))
             .distinct()
         )
 
@@ -49,7 +48,7 @@ class DocumentQuerySet(models.QuerySet):
         )
 
 
-class Document(models.Model):
+class Document(Publishable):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(
         _("slug"),
@@ -80,7 +79,6 @@ class Document(models.Model):
         blank=True,
         verbose_name=_("phase"),
     )
-    is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -89,7 +87,9 @@ class Document(models.Model):
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
+        permissions = [("publish_document", "Can publish, unpublish and schedule documents")]
         ordering = ["title"]
+        constraints = [*Publishable.Meta.constraints]
 
     def __str__(self):
         return self.title
@@ -127,8 +127,10 @@ def version_upload_to(instance, filename):
 
 class DocumentVersionQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(is_published=True, document__is_published=True).filter(
-            Q(document__programme__isnull=True) | Q(document__programme__is_published=True)
+        now = timezone.now()
+        return self.filter(is_published=True).filter(
+            live("document__", now=now),
+            Q(document__programme__isnull=True) | live("document__programme__", now=now),
         )
 
     def newest_first(self):

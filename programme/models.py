@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -24,12 +25,83 @@ RICH_TEXT_HELP = _(
 )
 
 
+def live(prefix="", *, now=None):
+    """The condition for a row that visitors see now: published, within its time window.
+
+    Checked when the query runs, so a scheduled publication shows, and an
+    expiry hides, at its minute with no job to run. `prefix` names a
+    relation ("programme__") whose row must be live too.
+    """
+    now = now or timezone.now()
+    return (
+        Q(**{f"{prefix}is_published": True})
+        & (Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": now}))
+        & (Q(**{f"{prefix}unpublish_at__isnull": True}) | Q(**{f"{prefix}unpublish_at__gt": now}))
+    )
+
+
+class Publishable(models.Model):
+    """Published or not, and optionally only from or until a moment (publish_at, unpublish_at).
+
+    New rows start unpublished: editors publish them when they are ready.
+    """
+
+    is_published = models.BooleanField(
+        _("published"),
+        default=False,
+        help_text=_("Visitors see it only when it is published (and within the times below)."),
+    )
+    publish_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to publish at once. Visitors see it from this minute."),
+    )
+    unpublish_at = models.DateTimeField(
+        _("unpublish at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leave empty to keep it published. Visitors no longer see it from this minute."
+        ),
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(publish_at__isnull=True)
+                | Q(unpublish_at__isnull=True)
+                | Q(unpublish_at__gt=F("publish_at")),
+                name="%(app_label)s_%(class)s_unpublished_after_published",
+                violation_error_message=_("Unpublish it after it is published, not before."),
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.publish_at and self.unpublish_at and self.unpublish_at <= self.publish_at:
+            raise ValidationError(
+                {"unpublish_at": _("Unpublish it after it is published, not before.")}
+            )
+
+    @property
+    def is_live(self):
+        """Whether visitors see it now (its own publication only, not its parents')."""
+        now = timezone.now()
+        return (
+            self.is_published
+            and (self.publish_at is None or self.publish_at <= now)
+            and (self.unpublish_at is None or self.unpublish_at > now)
+        )
+
+
 class PublishedQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(is_published=True)
+        return self.filter(live())
 
 
-class Municipality(models.Model):
+class Municipality(Publishable):
     number = models.CharField(
         _("municipality number"),
         max_length=4,
@@ -59,7 +131,6 @@ class Municipality(models.Model):
     coat_of_arms = models.ImageField(
         _("coat of arms"), upload_to="municipalities/", blank=True, validators=[validate_picture]
     )
-    is_published = models.BooleanField(_("published"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = PublishedQuerySet.as_manager()
@@ -67,8 +138,10 @@ class Municipality(models.Model):
     class Meta:
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
+        permissions = [("publish_municipality", "Can publish, unpublish and schedule municipalities")]
         ordering = ["number"]
         constraints = [
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(number__regex=r"^[0-9]{4}$"),
                 name="municipality_number_four_digits",
@@ -117,7 +190,7 @@ class ProgrammeQuerySet(PublishedQuerySet):
         )
 
 
-class Programme(models.Model):
+class Programme(Publishable):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(
         _("slug"),
@@ -173,7 +246,6 @@ class Programme(models.Model):
         default=0,
         help_text=_("Lower numbers come first. The first is the front page."),
     )
-    is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -182,8 +254,10 @@ class Programme(models.Model):
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
+        permissions = [("publish_programme", "Can publish, unpublish and schedule programmes")]
         ordering = ["position", "id"]
         constraints = [
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(total_budget__isnull=True) | Q(total_budget__gt=0),
                 name="programme_total_budget_positive",
@@ -227,10 +301,11 @@ class PhaseStatus(models.TextChoices):
 
 class PhaseQuerySet(PublishedQuerySet):
     def published(self):
-        return self.filter(is_published=True, programme__is_published=True)
+        now = timezone.now()
+        return self.filter(live(now=now), live("programme__", now=now))
 
 
-class Phase(models.Model):
+class Phase(Publishable):
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="phases", verbose_name=_("programme")
     )
@@ -256,7 +331,6 @@ class Phase(models.Model):
     ends_on_precision = models.CharField(
         _("end known to"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    is_published = models.BooleanField(_("published"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = PhaseQuerySet.as_manager()
@@ -264,10 +338,12 @@ class Phase(models.Model):
     class Meta:
         verbose_name = _("phase")
         verbose_name_plural = _("phases")
+        permissions = [("publish_phase", "Can publish, unpublish and schedule phases")]
         # By id, not "programme": ordering by a relation would join its table
         # (to use its own ordering) on every query of phases.
         ordering = ["programme_id", "number"]
         constraints = [
+            *Publishable.Meta.constraints,
             models.UniqueConstraint(
                 fields=["programme", "number"],
                 name="phase_number_unique_in_programme",
@@ -331,12 +407,13 @@ class Phase(models.Model):
 
 class GrantQuerySet(PublishedQuerySet):
     def published(self):
-        return self.filter(is_published=True, programme__is_published=True).filter(
-            Q(phase__isnull=True) | Q(phase__is_published=True)
+        now = timezone.now()
+        return self.filter(live(now=now), live("programme__", now=now)).filter(
+            Q(phase__isnull=True) | live("phase__", now=now)
         )
 
 
-class Grant(models.Model):
+class Grant(Publishable):
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="grants", verbose_name=_("programme")
     )
@@ -370,7 +447,6 @@ class Grant(models.Model):
     source_url = models.URLField(
         _("source"), blank=True, help_text=_("A link to the decision or press release.")
     )
-    is_published = models.BooleanField(_("published"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = GrantQuerySet.as_manager()
@@ -378,8 +454,10 @@ class Grant(models.Model):
     class Meta:
         verbose_name = _("grant")
         verbose_name_plural = _("grants")
+        permissions = [("publish_grant", "Can publish, unpublish and schedule grants")]
         ordering = ["awarded_on", "id"]
         constraints = [
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="grant_amount_positive",

@@ -44,7 +44,12 @@ def make_grant(programme=None, **overrides):
 
 def make_municipality(**overrides):
     n = next(_sequence)
-    fields = {"number": f"{9000 + n % 1000:04d}", "name": f"Kommune {n}", "slug": f"kommune-{n}"}
+    fields = {
+        "number": f"{9000 + n % 1000:04d}",
+        "name": f"Kommune {n}",
+        "slug": f"kommune-{n}",
+        "is_published": True,
+    }
     fields.update(overrides)
     return Municipality.objects.create(**fields)
 

@@ -112,7 +112,8 @@ class Command(BaseCommand):
                 number=str(FIRST_MUNICIPALITY_NUMBER + n),
                 name=f"Testkommune {n + 1}",
                 slug=f"{PREFIX}kommune-{n + 1:03d}",
-                **texts("description", PARAGRAPH, PARAGRAPH, PARAGRAPH),
+                is_published=True,
+                **texts("description", *[paragraphs_to_html(PARAGRAPH)] * 3),
             )
             for n in range(MUNICIPALITIES)
         )
@@ -123,7 +124,7 @@ class Command(BaseCommand):
                 slug=f"{PREFIX}programme-{n:02d}",
                 **texts("title", f"Testprogram {n}", f"Testprogram {n}", f"Test programme {n}"),
                 **texts("summary", PARAGRAPH, PARAGRAPH, PARAGRAPH),
-                **texts("goal", PARAGRAPH, PARAGRAPH, PARAGRAPH),
+                **texts("goal", *[paragraphs_to_html(PARAGRAPH)] * 3),
                 **texts("body", paragraphs_to_html("\n\n".join([PARAGRAPH] * 4)), "", ""),
                 **texts("run_by", "Testrådet", "Testrådet", "The Test Council"),
                 total_budget=Decimal(self.random.randrange(2_000, 20_000) * 1_000),
@@ -217,7 +218,7 @@ class Command(BaseCommand):
                         **texts(
                             "title", f"Testdokument {n}", f"Testdokument {n}", f"Test document {n}"
                         ),
-                        **texts("description", PARAGRAPH, PARAGRAPH, PARAGRAPH),
+                        **texts("description", *[paragraphs_to_html(PARAGRAPH)] * 3),
                         kind=KINDS[n % len(KINDS)],
                         programme=programme,
                         phase=self.random.choice(phases_by_programme[programme.pk])

@@ -64,6 +64,7 @@ class Command(BaseCommand):
                 number=fields["number"],
                 defaults={
                     **fields,
+                    "is_published": True,
                     **translated({"description": content.MUNICIPALITY_DESCRIPTION}),
                 },
             )
@@ -91,6 +92,7 @@ class Command(BaseCommand):
                 programme=programme,
                 number=phase_data["number"],
                 status=phase_data["status"],
+                is_published=True,
                 **translated(texts),
             )
             self.created.append(f"phase {phase_data['number']}")
@@ -101,6 +103,7 @@ class Command(BaseCommand):
             amount=grant["amount"],
             awarded_on=grant["awarded_on"],
             awarded_on_precision=grant["awarded_on_precision"],
+            is_published=True,
             **translated(
                 {"funder": grant["funder"], "description": grant["description"]}, rich=set()
             ),
