@@ -138,7 +138,9 @@ class Municipality(Publishable):
     class Meta:
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
-        permissions = [("publish_municipality", "Can publish, unpublish and schedule municipalities")]
+        permissions = [
+            ("publish_municipality", "Can publish, unpublish and schedule municipalities")
+        ]
         ordering = ["number"]
         constraints = [
             *Publishable.Meta.constraints,
