@@ -311,7 +311,18 @@ class LockingFormSetMixin:
             ],
             parent=self.instance,
         )
+        if any(form.locking_row_gone() for form in self.initial_forms):
+            # The admin pairs the rows it shows with the queryset by position,
+            # which has lost the gone ones: pair them with their own forms.
+            self.locking_rows = [
+                None if form.locking_row_gone() else form.instance for form in self.initial_forms
+            ]
         super().clean()
+
+    def get_queryset(self):
+        if getattr(self, "locking_rows", None) is not None:
+            return self.locking_rows
+        return super().get_queryset()
 
 
 # --- Telling the editor ---
@@ -365,31 +376,35 @@ def _latest_log_entries(keys, since, **filters):
 
 
 def _who_and_when(entry):
-    user = entry.user
+    user, when = entry.user, timezone.localtime(entry.action_time)
     return {
         "user": user.get_full_name() or user.get_username(),
-        "time": formats.date_format(timezone.localtime(entry.action_time), "DATETIME_FORMAT"),
+        "time": gettext("%(date)s at %(time)s")
+        % {
+            "date": formats.date_format(when, "DATE_FORMAT"),
+            "time": formats.time_format(when, "TIME_FORMAT"),
+        },
     }
 
 
 def _messages(form, problem, entry):
     context = _who_and_when(entry) if entry else {}
     if problem.kind == "unchecked":
-        return [gettext(UNCHECKED)]
+        return [str(UNCHECKED)]
     if problem.kind == "deleted":
-        return [gettext(ROW_DELETED_BY if entry else ROW_DELETED) % context]
+        return [(ROW_DELETED_BY if entry else ROW_DELETED) % context]
     if form.locking_row:
-        lines = [gettext(ROW_CHANGED_BY if entry else ROW_CHANGED) % context]
+        lines = [(ROW_CHANGED_BY if entry else ROW_CHANGED) % context]
     else:
         context["object"] = form.instance
-        lines = [gettext(CHANGED_BY if entry else CHANGED) % context]
+        lines = [(CHANGED_BY if entry else CHANGED) % context]
     for change in problem.changes:
         old, new = _shown_pair(change)
         lines.append(
-            gettext(YOURS if change.kept_yours else THEIRS)
+            (YOURS if change.kept_yours else THEIRS)
             % {"field": capfirst(change.field.label or ""), "old": old, "new": new}
         )
-    lines.append(gettext(SAVE_AGAIN))
+    lines.append(str(SAVE_AGAIN))
     return lines
 
 
@@ -561,7 +576,7 @@ class LockingAdminMixin:
             {
                 **self.admin_site.each_context(request),
                 "title": gettext("“%(object)s” has been deleted") % context,
-                "message": gettext(DELETED_BY if entry else DELETED) % context,
+                "message": (DELETED_BY if entry else DELETED) % context,
                 "typed": typed,
                 "opts": self.opts,
             },
