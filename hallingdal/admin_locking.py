@@ -234,15 +234,15 @@ class LockingFormMixin:
             for name, field in self.locking_fields()
         }
 
-    def locking_token(self, *, gone=False):
-        payload = {"m": self._meta.model._meta.label_lower, "pk": str(self.instance.pk)}
-        if gone:
-            payload["gone"] = True
-        else:
-            payload["at"] = int(time.time())
-            payload["v"] = self.locking_stored()
-            if not self.locking_row:
-                payload["s"] = str(self.instance)
+    def locking_token(self):
+        payload = {
+            "m": self._meta.model._meta.label_lower,
+            "pk": str(self.instance.pk),
+            "at": int(time.time()),
+            "v": self.locking_stored(),
+        }
+        if not self.locking_row:
+            payload["s"] = str(self.instance)
         return token_dumps(payload)
 
     def clean(self):
@@ -260,6 +260,7 @@ class LockingFormMixin:
         if not self.locking_exists():
             if seen and "v" in seen and self.locking_row_gone():
                 self.locking_problem = Problem("deleted", pk=seen["pk"], since=_since(seen))
+                # Saving again with this token leaves the row out (see __init__).
                 self.locking_shown[TOKEN_FIELD] = token_dumps(
                     {"m": seen["m"], "pk": seen["pk"], "gone": True}
                 )

@@ -1,9 +1,12 @@
 """Two editors at once: a save never silently undoes what another editor saved."""
 
+import threading
+import time
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core import signing
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -323,6 +326,53 @@ def test_a_forged_token_is_not_trusted(hallingdal, kari):
     assert response.status_code == 200
     assert "Kunne ikkje sjekke om nokon andre har lagra dette" in response.content.decode()
     assert_saved(save(kari, url, form_data(response)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_waits_for_one_in_progress_and_then_sees_it(hallingdal, ola):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks; the PostgreSQL run checks SELECT ... FOR UPDATE")
+    url = change_url(hallingdal)
+    olas = open_form(ola, url)
+    # Another save of the programme is under way: row locked, changed, not committed.
+    other = connections.create_connection("default")
+    other.set_autocommit(False)
+    with other.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM programme_programme WHERE id = %s FOR UPDATE", [hallingdal.pk]
+        )
+        cursor.execute(
+            "UPDATE programme_programme SET title_nn = %s WHERE id = %s",
+            ["Framtidstru, nytt namn", hallingdal.pk],
+        )
+    responses = []
+
+    def save_as_ola():
+        try:
+            responses.append(save(ola, url, olas, summary_en="Ola's new English summary."))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=save_as_ola)
+    thread.start()
+    try:
+        # Let Ola's save reach the locked row before the other save commits.
+        with other.cursor() as cursor:
+            for _ in range(500):
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.02)
+            else:
+                pytest.fail("Ola's save never waited for the row")
+        other.commit()
+    finally:
+        thread.join()
+        other.close()
+
+    assert "Nokon andre lagra «Framtidstru, nytt namn»" in responses[0].content.decode()
+    hallingdal.refresh_from_db()
+    assert hallingdal.title_nn == "Framtidstru, nytt namn"
 
 
 def count_queries(client, url, data=None):
