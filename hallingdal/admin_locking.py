@@ -538,7 +538,9 @@ class LockingAdminMixin:
             except (ValidationError, ValueError):
                 pass  # get_object() finds nothing either.
             else:
-                rows = _for_update(self.model._base_manager.filter(**{field.name: value}))
+                rows = _for_update(
+                    self.model._base_manager.filter(**{field.name: value}).order_by()
+                )
                 list(rows.values_list("pk", flat=True))
         return super().get_object(request, object_id, from_field)
 
