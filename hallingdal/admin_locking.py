@@ -416,17 +416,30 @@ def _shown_pair(change):
         old, new = _excerpts(old or "", new or "")
         return _quoted(old), _quoted(new)
     labels = _choice_labels(field, [old, new])
-    return _shown(old, labels), _shown(new, labels)
+    return _shown(field, old, labels), _shown(field, new, labels)
 
 
-def _shown(value, labels):
+def _shown(field, value, labels):
     if value is None or value == []:
         return gettext("(empty)")
     if isinstance(value, list):
         return ", ".join(labels.get(str(item), str(item)) for item in value)
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
-    return labels.get(str(value), str(value))
+    if str(value) in labels:
+        return labels[str(value)]
+    # Numbers and dates as the editor types them in Norwegian.
+    try:
+        if isinstance(field, forms.DecimalField):
+            return formats.number_format(Decimal(value), force_grouping=True)
+        if isinstance(field, forms.DateTimeField | forms.SplitDateTimeField):
+            when = timezone.localtime(datetime.datetime.fromisoformat(value))
+            return formats.date_format(when, "DATETIME_FORMAT")
+        if isinstance(field, forms.DateField):
+            return formats.date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+    except (ArithmeticError, TypeError, ValueError):
+        pass
+    return str(value)
 
 
 def _quoted(text):
