@@ -234,12 +234,12 @@ class LockingFormMixin:
             for name, field in self.locking_fields()
         }
 
-    def locking_token(self):
+    def locking_token(self, stored=None):
         payload = {
             "m": self._meta.model._meta.label_lower,
             "pk": str(self.instance.pk),
-            "at": int(time.time()),
-            "v": self.locking_stored(),
+            "at": round(time.time(), 3),
+            "v": self.locking_stored() if stored is None else stored,
         }
         if not self.locking_row:
             payload["s"] = str(self.instance)
@@ -265,8 +265,8 @@ class LockingFormMixin:
                     {"m": seen["m"], "pk": seen["pk"], "gone": True}
                 )
             return
-        pk = str(self.instance.pk)
-        self.locking_shown[TOKEN_FIELD] = self.locking_token()
+        pk, stored = str(self.instance.pk), self.locking_stored()
+        self.locking_shown[TOKEN_FIELD] = self.locking_token(stored)
         if not (
             seen
             and "v" in seen
@@ -275,7 +275,7 @@ class LockingFormMixin:
         ):
             self.locking_problem = Problem("unchecked", pk=pk)
             return
-        stored, changes = self.locking_stored(), []
+        changes = []
         for name, field in self.locking_fields():
             if name not in seen["v"] or stored[name] == seen["v"][name]:
                 continue
