@@ -42,7 +42,8 @@ def test_a_refused_save_keeps_the_text_and_the_second_save_goes_through(context,
     assert kari.post(url, {**karis, **changes}).status_code == 302
 
     page.fill("#id_summary_nn", "Ola skreiv dette i nettlesaren.")
-    page.click("input[name=_save]")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
 
     assert page.locator(".errorlist.nonfield").first.is_visible()
     assert "Kari lagra «Framtidstru, nytt namn»" in page.content()
