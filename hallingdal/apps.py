@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.contrib.staticfiles.apps import StaticFilesConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,14 @@ class SiteConfig(AppConfig):
         from .cache import connect_content_signals
 
         connect_content_signals()
+
+
+class SiteAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the site's admin site (hallingdal/admin.py) as the default."""
+
+    # AdminConfig is its module's default; SiteConfig is this module's.
+    default = False
+    default_site = "hallingdal.admin.SiteAdminSite"
 
 
 class SiteStaticFilesConfig(StaticFilesConfig):

@@ -67,7 +67,8 @@ else:
 INSTALLED_APPS = [
     # modeltranslation must come before the admin to patch its forms.
     "modeltranslation",
-    "django.contrib.admin",
+    # django.contrib.admin, with the site's admin site: locking on every change form.
+    "hallingdal.apps.SiteAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

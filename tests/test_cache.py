@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -18,6 +17,7 @@ from documents.models import Document, DocumentVersion
 from hallingdal.cache import current_generation, pages_changed
 from programme.models import Grant, Municipality, Phase
 from tests.factories import make_document, make_programme
+from tests.form_data import form_data
 
 CACHE_HEADER = "X-Page-Cache"
 
@@ -162,57 +162,11 @@ def test_the_cache_can_be_switched_off(client, hallingdal, settings):
 # --- Never stale: every save in the admin shows on the next request ----------------------------
 
 
-class FormParser(HTMLParser):
-    """The fields of the admin's main form, as a browser would submit them."""
-
-    def __init__(self):
-        super().__init__()
-        self.data, self.in_form, self.select, self.textarea = {}, False, None, None
-
-    def add(self, name, value):
-        self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("method", "").lower() == "post":
-            self.in_form = True
-        if not self.in_form or "name" not in attrs and tag != "option":
-            return
-        if tag == "input":
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio") and "checked" not in attrs:
-                return
-            if kind not in ("submit", "file", "button"):
-                self.add(attrs["name"], attrs.get("value", "on" if kind == "checkbox" else ""))
-        elif tag == "textarea":
-            self.textarea = attrs["name"]
-            self.add(self.textarea, "")
-        elif tag == "select":
-            self.select = attrs["name"]
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.add(self.select, attrs.get("value", ""))
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.data[self.textarea][-1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self.textarea = None
-        elif tag == "select":
-            self.select = None
-        elif tag == "form":
-            self.in_form = False
-
-
 def admin_post(staff_client, url, changes):
     """Submit the admin form at url as it stands, with `changes`, and expect success."""
     page = staff_client.get(url)
     assert page.status_code == 200
-    parser = FormParser()
-    parser.feed(page.content.decode())
-    data = {name: values if len(values) > 1 else values[0] for name, values in parser.data.items()}
-    data.update(changes)
+    data = {**form_data(page), **changes}
     response = staff_client.post(url, data)
     errors = response.context and response.context.get("errors")
     assert response.status_code == 302, errors
