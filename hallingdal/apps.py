@@ -13,8 +13,10 @@ class SiteConfig(AppConfig):
 
     def ready(self):
         from .cache import connect_content_signals
+        from .publishing import register_history
 
         connect_content_signals()
+        register_history()
 
 
 class SiteAdminConfig(admin_apps.AdminConfig):

@@ -14,12 +14,19 @@ The generation has two homes:
   there, shared by every worker on every server, so a change shows at once
   everywhere. With the local-memory cache it is kept in the worker itself;
   a change made in the worker shows at once, one made elsewhere within
-  `LOCAL_CHECK_SECONDS`, when the worker next reads the number from the
+  `CHECK_SECONDS`, when the worker next reads the number from the
   database.
 
-Each process compares its fast copy with the database every few seconds, so
-a change whose copy could not be written (Redis down or full at the time) is
-made good as soon as Redis answers again. When no usable generation can be
+Each process compares its fast copy with the database every second, so a
+change whose copy could not be written (Redis down or full at the time) is
+made good as soon as Redis answers again.
+
+Scheduled changes: the database also holds when what visitors see next
+changes by itself (a publish_at or unpublish_at passing, a draft due to go
+live; hallingdal/publishing.py), and tokens carry it. No page is kept past
+that moment, and once it has come no page is served from the cache until
+the change is counted (ScheduledChangesMiddleware publishes due drafts and
+starts a new generation). When no usable generation can be
 had (Redis down, or full so that it cannot store one), pages are served
 uncached: slower, never stale. The Redis backend itself fails open
 (hallingdal/cache_backends.py), so a broken cache never breaks a page.
@@ -45,10 +52,12 @@ query strings cannot fill the cache. A view that reads another parameter
 still works; its pages are just not cached (and a warning says so).
 """
 
+import datetime
 import hashlib
 import itertools
 import logging
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -60,6 +69,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.cache import cc_delim_re
 from django.utils.translation import get_language_from_request
 
@@ -76,10 +86,9 @@ GENERATION_KEY = "page-cache:generation"
 # Entries never go stale (a change makes them unreachable); the timeout only
 # returns memory from pages nobody asks for.
 PAGE_TIMEOUT = 60 * 60 * 24
-# How often a worker with a local-memory cache reads the generation from the
-# database, and how often any worker checks its fast copy against it.
-LOCAL_CHECK_SECONDS = 1
-SHARED_CHECK_SECONDS = 5
+# How often a worker reads the generation from the database: what a change
+# made elsewhere takes to show without Redis, or when Redis missed it.
+CHECK_SECONDS = 1
 # A page may vary on these: the key covers the language, and requests with
 # cookies that matter bypass the cache.
 HARMLESS_VARY = {"cookie", "accept-language"}
@@ -100,16 +109,27 @@ def uses_local_memory():
 # --- The generation -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What the database holds: the number of changes, and when the next scheduled one is."""
+
+    number: int
+    next_change_at: datetime.datetime | None
+
+
 def stored_generation():
-    """The number in the database (0 before the first change)."""
-    number = (
-        PageGeneration.objects.filter(pk=GENERATION_ROW).values_list("number", flat=True).first()
+    row = (
+        PageGeneration.objects.filter(pk=GENERATION_ROW)
+        .values_list("number", "next_change_at")
+        .first()
     )
-    return number or 0
+    return Stored(*row) if row else Stored(0, None)
 
 
 def count_change():
-    """Add one to the stored number, in the current transaction; return the new number."""
+    """Count a change in the current transaction and note the next scheduled one."""
+    from .publishing import next_scheduled_change
+
     if not PageGeneration.objects.filter(pk=GENERATION_ROW).update(number=F("number") + 1):
         try:
             with transaction.atomic():
@@ -117,63 +137,85 @@ def count_change():
         except IntegrityError:
             # Another process made the row a moment ago.
             PageGeneration.objects.filter(pk=GENERATION_ROW).update(number=F("number") + 1)
+    PageGeneration.objects.filter(pk=GENERATION_ROW).update(next_change_at=next_scheduled_change())
     return stored_generation()
 
 
-def new_token(number):
-    """A generation token: the stored number, and a part never used before in this process."""
-    return f"{number}.{time.time_ns()}.{next(_tokens)}"
+def new_token(stored):
+    """A generation token: the stored number, the next scheduled change (a Unix time, 0 for
+    none), and a part never used before in this process."""
+    next_change = int(stored.next_change_at.timestamp()) if stored.next_change_at else 0
+    return f"{stored.number}.{next_change}.{time.time_ns()}.{next(_tokens)}"
 
 
 def number_of(token):
     return int(str(token).split(".", 1)[0])
 
 
+def seconds_to_next_change(token):
+    """Seconds until the token's next scheduled change: None if none, 0 or less if due."""
+    next_change = int(str(token).split(".")[1])
+    if not next_change:
+        return None
+    return next_change - timezone.now().timestamp()
+
+
 class Generation:
-    """This process's fast copy of the generation (see the module docstring)."""
+    """This process's copy of the generation (see the module docstring)."""
 
     def __init__(self):
         self.reset()
 
     def reset(self):
         """Forget the copy; the next request reads the database (tests use this)."""
+        self.stored = None
         self.local_token = None
         self.checked_at = float("-inf")
 
+    def refresh(self):
+        """Read the database again if the copy is older than CHECK_SECONDS."""
+        now = time.monotonic()
+        if self.stored is None or now - self.checked_at >= CHECK_SECONDS:
+            self.checked_at = now
+            try:
+                self.stored = stored_generation()
+            except DatabaseError:
+                # No database, no page either; the view will say so.
+                pass
+        return self.stored
+
+    def is_due(self):
+        """Has the next scheduled change come (as far as this process knows)?"""
+        stored = self.refresh()
+        return bool(stored and stored.next_change_at and stored.next_change_at <= timezone.now())
+
     def current(self):
         """The token pages are stored under now, or None to serve without the cache."""
-        now = time.monotonic()
+        stored = self.refresh()
+        if stored is None or self.is_due():
+            return None
         if uses_local_memory():
-            if self.local_token is None or now - self.checked_at >= LOCAL_CHECK_SECONDS:
-                self.checked_at = now
-                number = self._stored_or_none()
-                if number is not None and (
-                    self.local_token is None or number_of(self.local_token) != number
-                ):
-                    self.local_token = new_token(number)
+            if self.local_token is None or number_of(self.local_token) != stored.number:
+                self.local_token = new_token(stored)
             return self.local_token
         if getattr(cache, "is_resting", bool)():
             # The cache failed a moment ago and is being left alone.
             return None
         token = cache.get(GENERATION_KEY)
         if token is None:
-            number = self._stored_or_none()
-            if number is None:
-                return None
-            cache.add(GENERATION_KEY, new_token(number), timeout=None)
+            cache.add(GENERATION_KEY, new_token(stored), timeout=None)
             # Whoever added it first wins; None if the cache cannot store it.
             return cache.get(GENERATION_KEY)
-        if now - self.checked_at >= SHARED_CHECK_SECONDS:
-            self.checked_at = now
-            number = self._stored_or_none()
-            if number is not None and number_of(token) < number:
-                # A change whose copy was lost while the cache was down or full.
-                token = self.replace(number)
+        if number_of(token) < stored.number:
+            # A change whose copy was lost while the cache was down or full.
+            token = self.replace(stored)
         return token
 
-    def replace(self, number):
-        """Start a new generation for `number`; None if the cache cannot keep it."""
-        token = new_token(number)
+    def replace(self, stored):
+        """Start a new generation for `stored`; None if the cache cannot keep it."""
+        self.stored = stored
+        self.checked_at = time.monotonic()
+        token = new_token(stored)
         if uses_local_memory():
             self.local_token = token
             return token
@@ -183,13 +225,6 @@ class Generation:
             cache.delete(GENERATION_KEY)
             return None
         return token
-
-    def _stored_or_none(self):
-        try:
-            return stored_generation()
-        except DatabaseError:
-            # No database, no page either; the view will say so.
-            return None
 
 
 generation = Generation()
@@ -207,9 +242,9 @@ def pages_changed():
     rendered in between may have read the rows from before the commit, and
     the second change makes what it stored unreachable too.
     """
-    number = count_change()
-    generation.replace(number)
-    transaction.on_commit(lambda: generation.replace(number))
+    stored = count_change()
+    generation.replace(stored)
+    transaction.on_commit(lambda: generation.replace(stored))
 
 
 # --- The cache key --------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,8 @@ class PageGeneration(models.Model):
 
     number = models.BigIntegerField(_("number"), default=0)
     changed_at = models.DateTimeField(_("changed"), auto_now=True)
+    # When what visitors see next changes by itself (a scheduled publication).
+    next_change_at = models.DateTimeField(_("next scheduled change"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("page generation")
@@ -19,3 +23,83 @@ class PageGeneration(models.Model):
 
     def __str__(self):
         return str(self.number)
+
+
+class Action(models.TextChoices):
+    """What an entry in an object's history did."""
+
+    SAVED = "saved", _("Saved")
+    DRAFT_SAVED = "draft_saved", _("Draft saved")
+    PUBLISHED = "published", _("Published")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED_ON_SCHEDULE = "published_on_schedule", _("Published on schedule")
+    UNPUBLISHED = "unpublished", _("Unpublished")
+    DRAFT_DISCARDED = "draft_discarded", _("Draft discarded")
+    RESTORED = "restored", _("Earlier version restored as a draft")
+    DELETED = "deleted", _("Deleted")
+    RECOVERED = "recovered", _("Recovered after deletion")
+
+
+class HistoryEntry(models.Model):
+    """What a revision (django-reversion) of content did: one per revision."""
+
+    revision = models.OneToOneField(
+        "reversion.Revision",
+        on_delete=models.CASCADE,
+        related_name="history_entry",
+        verbose_name=_("revision"),
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history entries")
+
+    def __str__(self):
+        return self.get_action_display()
+
+
+class Draft(models.Model):
+    """Unpublished changes to a published object: what visitors will see once it is published.
+
+    The changes themselves are a version in the object's history; the live row
+    stays as visitors see it until the draft is published (now, or at
+    `go_live_at`) or discarded.
+    """
+
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, verbose_name=_("content type")
+    )
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    version = models.ForeignKey(
+        "reversion.Version", on_delete=models.CASCADE, related_name="+", verbose_name=_("version")
+    )
+    go_live_at = models.DateTimeField(
+        _("goes live at"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("The changes are published at this minute. Empty: not scheduled."),
+    )
+    created_at = models.DateTimeField(_("unpublished changes since"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last saved"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last saved by"),
+    )
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="one_draft_per_object"
+            ),
+        ]
+
+    def __str__(self):
+        return self.version.object_repr

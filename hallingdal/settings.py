@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    # History of content: every save, publication and deletion, with who and when.
+    "reversion",
     "programme",
     "documents",
     # The site app, after the content apps it builds on: home, search,
@@ -97,6 +99,8 @@ MIDDLEWARE = [
     "hallingdal.security.import_map_hashes",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Drafts due to go live are published before any page is read or served.
+    "hallingdal.publishing.ScheduledChangesMiddleware",
     # Whole pages for anonymous visitors; a hit skips everything below.
     "hallingdal.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -386,6 +386,8 @@ def count_queries(client, url, data=None):
 
 def test_tokens_cost_no_queries_per_inline_row(hallingdal, kari):
     url = change_url(hallingdal)
+    # The first request also reads the page generation, once a second at most.
+    count_queries(kari, url)
     shown_before = count_queries(kari, url)
     for number in range(5, 10):
         make_phase(hallingdal, number=number)

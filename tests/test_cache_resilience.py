@@ -136,15 +136,18 @@ def test_a_change_made_where_redis_was_out_of_reach_shows_within_seconds(
     # A management command on a host that cannot reach Redis saves a change:
     # it is counted in the database, but the generation in Redis stays as it was.
     reachable = settings.CACHES
+    known = page_cache.generation.stored
     settings.CACHES = {
         "default": {**reachable["default"], "LOCATION": "redis://127.0.0.1:1/0"},
     }
     hallingdal.title_en = "Changed where Redis was out of reach"
     hallingdal.save()
     settings.CACHES = reachable
+    # This process stands for the web server, which knows nothing of the save.
+    page_cache.generation.stored = known
     page_cache.generation.checked_at = page_cache.time.monotonic()
     assert state(client.get("/en/")) == "hit", "until the next check against the database"
-    later = page_cache.time.monotonic() + page_cache.SHARED_CHECK_SECONDS
+    later = page_cache.time.monotonic() + page_cache.CHECK_SECONDS
     monkeypatch.setattr(page_cache.time, "monotonic", lambda: later)
     assert "Changed where Redis was out of reach" in client.get("/en/").content.decode()
 
