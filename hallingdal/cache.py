@@ -35,8 +35,9 @@ write and rightly leaves the cache alone, since no page shows the count.
 
 What is cached: GET responses with status 200 (and permanent redirects of
 addresses without a query string) to visitors carrying no session, CSRF or
-messages cookie, unless the response streams (downloads), sets a cookie, says `Cache-Control: private/no-cache/no-store` (the admin,
-/healthz), embeds a CSRF token or a CSP nonce, varies on something the cache
+messages cookie, unless the response streams (downloads), sets a cookie,
+says `Cache-Control: private/no-cache/no-store` (the admin, /healthz),
+embeds a CSRF token or a CSP nonce, varies on something the cache
 key does not cover, or is heavier than the cache allows one entry to be. The
 key covers scheme, host, path, the language the request resolves to, and
 only the query parameters public pages read (`QUERY_PARAMETERS`): addresses

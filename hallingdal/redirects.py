@@ -39,7 +39,7 @@ from django.urls import NoReverseMatch, get_script_prefix, is_valid_path
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.encoding import escape_uri_path, iri_to_uri
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .cache import CONTENT_APPS, content_changed
@@ -139,7 +139,9 @@ def address_taken_error(redirect):
             "address": redirect.old_path,
             "page": target if target is not None else redirect.object_id,
             "kind": model._meta.verbose_name if model else redirect.content_type,
-            "place": "{} › {}".format(
+            # Where the admin lists redirects, in the language the message is read in.
+            "place": format_lazy(
+                "{} › {}",
                 apps.get_app_config(Redirect._meta.app_label).verbose_name,
                 capfirst(Redirect._meta.verbose_name_plural),
             ),
