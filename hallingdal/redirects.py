@@ -110,6 +110,19 @@ def leads_to(redirect, obj):
     return redirect.content_type_id == content_type.pk and redirect.object_id == obj.pk
 
 
+def renamed_from(model, slug):
+    """The object of `model` that had `slug` before it was renamed, or None."""
+    redirect = (
+        Redirect.objects.filter(
+            old_path=address_of(model(slug=slug)),
+            content_type=ContentType.objects.get_for_model(model),
+        )
+        .select_related("content_type")
+        .first()
+    )
+    return redirect.target if redirect is not None else None
+
+
 # --- Refusing an address an old page redirects from -----------------------------------------
 
 
