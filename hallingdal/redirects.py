@@ -268,7 +268,9 @@ def current_location(request):
     candidates = {path[: index + 1] for index, char in enumerate(path) if char == "/" and index}
     candidates.add(path)
     candidates = [candidate for candidate in candidates if len(candidate) <= field_length]
-    matches = Redirect.objects.filter(old_path__in=candidates).select_related("content_type")
+    matches = (
+        Redirect.objects.filter(old_path__in=candidates).select_related("content_type").order_by()
+    )
     redirect = max(matches, key=lambda match: len(match.old_path), default=None)
     if redirect is None:
         return None

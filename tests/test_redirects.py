@@ -444,6 +444,8 @@ def test_an_editor_adds_a_redirect_by_hand_for_an_old_address(client, editor_cli
     # Its change page shows where it leads, and it can be pointed elsewhere.
     change = reverse("admin:hallingdal_redirect_change", args=[redirect.pk])
     assert "/documents/prosjektplan/" in editor_client.get(change).content.decode()
+    history = reverse("admin:hallingdal_redirect_history", args=[redirect.pk])
+    assert editor_client.get(history).status_code == 200
     admin_post(
         editor_client,
         change,
