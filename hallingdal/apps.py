@@ -12,10 +12,13 @@ class SiteConfig(AppConfig):
     verbose_name = _("Site")
 
     def ready(self):
+        from . import redirect_admin  # noqa: F401  (registers the redirects' admin)
         from .cache import connect_content_signals
         from .publishing import register_history
+        from .redirects import connect_redirects
 
         connect_content_signals()
+        connect_redirects()
         register_history()
 
 

@@ -40,10 +40,11 @@ connects them. Writes that send no signals (QuerySet.update(), bulk_create(),
 raw SQL) call `pages_changed()` themselves; counting a download is such a
 write and rightly leaves the cache alone, since no page shows the count.
 
-What is cached: GET responses with status 200 to visitors carrying no
-session, CSRF or messages cookie, unless the response streams (downloads),
-sets a cookie, says `Cache-Control: private/no-cache/no-store` (the admin,
-/healthz), embeds a CSRF token or a CSP nonce, varies on something the cache
+What is cached: GET responses with status 200 (and permanent redirects of
+addresses without a query string) to visitors carrying no session, CSRF or
+messages cookie, unless the response streams (downloads), sets a cookie,
+says `Cache-Control: private/no-cache/no-store` (the admin, /healthz),
+embeds a CSRF token or a CSP nonce, varies on something the cache
 key does not cover, or is heavier than the cache allows one entry to be. The
 key covers scheme, host, path, the language the request resolves to, and
 only the query parameters public pages read (`QUERY_PARAMETERS`): addresses
@@ -338,7 +339,13 @@ def is_bypassed(request):
 
 
 def is_cacheable(request, response):
-    if request.method != "GET" or response.status_code != 200 or response.streaming:
+    if request.method != "GET" or response.streaming:
+        return False
+    # A permanent redirect (an old address, a missing slash) is a page like
+    # any other, but its Location repeats the query string, which the key
+    # covers only in part: only redirects of addresses without one are kept.
+    is_plain_redirect = response.status_code == 301 and not request.META.get("QUERY_STRING")
+    if response.status_code != 200 and not is_plain_redirect:
         return False
     if response.cookies or request.META.get("CSRF_COOKIE_USED"):
         return False

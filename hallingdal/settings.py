@@ -103,6 +103,9 @@ MIDDLEWARE = [
     "hallingdal.publishing.ScheduledChangesMiddleware",
     # Whole pages for anonymous visitors; a hit skips everything below.
     "hallingdal.cache.PageCacheMiddleware",
+    # Turns a 404 of a renamed page's old address into a 301, which the page
+    # cache above keeps; found pages never reach its lookup.
+    "hallingdal.redirects.RedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "hallingdal.admin_language.AdminLanguageMiddleware",

@@ -76,3 +76,15 @@ def test_never_overwrites_what_staff_edited(hallingdal):
     assert hallingdal.summary_nn == "Redigert av staben"
     assert Phase.objects.get(number=1).title_en == "Edited by staff"
     assert DocumentVersion.objects.count() == 1
+
+
+def test_a_second_run_finds_what_staff_gave_a_new_slug(hallingdal):
+    hallingdal.slug = "framtidstru"
+    hallingdal.save()
+    plan = Document.objects.get(kind="project_plan")
+    plan.slug = "prosjektplan"
+    plan.save()
+    before = snapshot()
+    # Not a second programme or plan at the old addresses, which redirect.
+    call_command("load_hallingdal", stdout=open("/dev/null", "w"))
+    assert snapshot() == before

@@ -2,7 +2,8 @@
 
 Safe to run any number of times: each object is created only when it is not
 there yet, and nothing that exists (and may have been edited by staff) is
-changed.
+changed. A programme or plan that staff gave a new slug is still there: it is
+found through the redirect from its old address.
 """
 
 from django.core.files.base import ContentFile
@@ -14,6 +15,7 @@ from documents.models import Document
 from documents.services import version_create
 from hallingdal.content import texts as content
 from hallingdal.content.sample_pdf import text_pdf
+from hallingdal.redirects import renamed_from
 from programme.models import Grant, Municipality, Phase, Programme
 from programme.richtext import paragraphs_to_html
 
@@ -77,12 +79,13 @@ class Command(BaseCommand):
         data = content.PROGRAMME
         plain = {key: value for key, value in data.items() if not isinstance(value, dict)}
         texts = {key: value for key, value in data.items() if isinstance(value, dict)}
-        programme, created = Programme.objects.get_or_create(
-            slug=data["slug"], defaults={**plain, **translated(texts)}
+        programme = Programme.objects.filter(slug=data["slug"]).first() or renamed_from(
+            Programme, data["slug"]
         )
-        self.programme_created = created
-        if not created:
+        self.programme_created = programme is None
+        if programme is not None:
             return programme
+        programme = Programme.objects.create(**plain, **translated(texts))
         self.created.append(f"programme {programme}")
         programme.municipalities.set(municipalities)
         phases = {}
@@ -113,7 +116,9 @@ class Command(BaseCommand):
 
     def load_project_plan(self, programme):
         data = content.PROJECT_PLAN
-        existing = Document.objects.filter(slug=data["slug"]).first()
+        existing = Document.objects.filter(slug=data["slug"]).first() or renamed_from(
+            Document, data["slug"]
+        )
         if existing is not None:
             return existing
         document = Document.objects.create(
