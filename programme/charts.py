@@ -75,8 +75,8 @@ def timeline_layout(phases):
                 x=step * index + step // 2,
                 number=phase.number,
                 title=str(phase.title),
-                status=phase.status,
-                status_label=str(phase.get_status_display()),
+                status=phase.status_css,
+                status_label=str(phase.status_label),
                 dates=phase.period_display,
             )
         )

@@ -321,6 +321,16 @@ class Phase(Publishable):
     status = models.CharField(
         _("status"), max_length=20, choices=PhaseStatus.choices, default=PhaseStatus.PLANNED
     )
+    status_checked_on = models.DateField(
+        _("status checked"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the status was last confirmed. Set by itself when the status changes; "
+            "set it when you confirm that an unchanged status still holds. Visitors see it "
+            "when a phase is still in progress after its planned end."
+        ),
+    )
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     starts_on_precision = models.CharField(
         _("start known to"),
@@ -367,13 +377,24 @@ class Phase(Publishable):
 
     def save(self, *args, **kwargs):
         self.normalise_dates()
+        stored_status = getattr(self, "_stored_status", None)
+        if stored_status is not None and stored_status != self.status:
+            # A changed status is a checked one; an unknown date stays unknown.
+            self.status_checked_on = timezone.localdate()
         super().save(*args, **kwargs)
+        self._stored_status = self.status
 
     def get_absolute_url(self):
         return reverse(
             "programme:phase_detail",
             kwargs={"slug": self.programme.slug, "number": self.number},
         )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        phase = super().from_db(db, field_names, values)
+        phase._stored_status = phase.__dict__.get("status")
+        return phase
 
     def clean(self):
         super().clean()
@@ -391,6 +412,37 @@ class Phase(Publishable):
     @property
     def ends_display(self):
         return format_approximate_date(self.ends_on, self.ends_on_precision)
+
+    @property
+    def planned_end_display(self):
+        """When the phase was planned to end: its end date, else its programme's end year."""
+        if self.ends_on:
+            return self.ends_display
+        if self.programme.planned_end_year:
+            return str(self.programme.planned_end_year)
+        return ""
+
+    @property
+    def is_overdue(self):
+        """Still marked in progress after it was planned to end."""
+        if self.status != PhaseStatus.ACTIVE:
+            return False
+        today = timezone.localdate()
+        if self.ends_on:
+            return self.ends_on < today
+        planned_end_year = self.programme.planned_end_year
+        return bool(planned_end_year) and planned_end_year < today.year
+
+    @property
+    def status_label(self):
+        """The status as visitors may read it: no "in progress" long after the planned end."""
+        if self.is_overdue:
+            return _("Planned to end %(end)s") % {"end": self.planned_end_display}
+        return self.get_status_display()
+
+    @property
+    def status_css(self):
+        return "overdue" if self.is_overdue else self.status
 
     @property
     def period_display(self):

@@ -1,11 +1,12 @@
 """Every public page, in all three languages, with the real Hallingdal content."""
 
+import datetime
 import re
 
 import pytest
 from django.test.utils import override_script_prefix
 from django.urls import reverse, translate_url
-from django.utils import translation
+from django.utils import timezone, translation
 
 from programme.models import Programme
 from tests.factories import make_document, make_grant, make_phase, make_programme
@@ -264,3 +265,32 @@ def test_favicon_is_served_for_every_page_and_the_admin(client, db):
     assert response.status_code == 301
     assert response["Location"].endswith(".svg")
     assert 'rel="icon"' in client.get("/nn/").content.decode()
+
+
+def test_a_phase_in_progress_after_its_planned_end_says_what_is_known(client, hallingdal):
+    # The sources say phase 2 is in progress, in a project planned to end in 2017.
+    with translation.override("en"):
+        phase = hallingdal.phases.get(number=2)
+        page = client.get(phase.get_absolute_url()).content.decode()
+    assert "Planned to end 2017" in page
+    assert "Last known status: In progress, with no date given." in page
+    assert '<span class="status status--active">' not in page
+
+    phase.status_checked_on = datetime.date(2016, 3, 3)
+    phase.save()
+    with translation.override("nn"):
+        page = client.get(phase.get_absolute_url()).content.decode()
+    assert "Planlagt avslutta 2017" in page
+    assert "Sist kjende status: I gang, stadfesta 3. mars 2016." in page
+
+
+def test_changing_a_status_records_when_it_was_checked(hallingdal):
+    phase = hallingdal.phases.get(number=2)
+    assert phase.status_checked_on is None
+    phase.title_nn = "Anna tittel"
+    phase.save()
+    assert phase.status_checked_on is None
+    phase.status = "completed"
+    phase.save()
+    assert phase.status_checked_on == timezone.localdate()
+    assert phase.status_label == "Fullført"
