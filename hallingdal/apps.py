@@ -12,8 +12,10 @@ class SiteConfig(AppConfig):
 
     def ready(self):
         from .cache import connect_content_signals
+        from .search_index import connect_search_signals
 
         connect_content_signals()
+        connect_search_signals()
 
 
 class SiteStaticFilesConfig(StaticFilesConfig):

@@ -34,6 +34,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .search_index import rebuild_search_index
+
 FORMAT = "hallingdal-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -41,9 +43,9 @@ DATA = "data.json"
 MEDIA_PREFIX = "media/"
 CHUNK = 1024 * 1024
 
-# Rebuilt by migrate (content types, permissions) or not worth keeping
-# (sessions, login attempts).
-NOT_BACKED_UP = {"contenttypes", "auth.permission", "sessions", "axes"}
+# Rebuilt by migrate (content types, permissions) or by restore (the search
+# index), or not worth keeping (sessions, login attempts).
+NOT_BACKED_UP = {"contenttypes", "auth.permission", "hallingdal.searchentry", "sessions", "axes"}
 
 
 class BackupError(Exception):
@@ -249,6 +251,8 @@ def restore_archive(source):
         try:
             with transaction.atomic():
                 call_command("loaddata", str(Path(workdir) / DATA), verbosity=0)
+                # loaddata's raw saves leave the search index alone.
+                rebuild_search_index()
                 for member_name in media:
                     name = member_name.removeprefix(MEDIA_PREFIX)
                     with open(Path(workdir) / member_name, "rb") as unpacked:

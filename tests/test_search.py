@@ -182,3 +182,16 @@ def test_the_text_inside_a_pdf_is_found(client):
     assert "Stølsvegen" in document.versions.get().text
     assert result_titles(client.get("/nn/search/", {"q": "stølsvegen"})) == ["Årsmelding"]
     assert result_titles(client.get("/nn/search/", {"q": "årsmelding"})) == ["Årsmelding"]
+
+
+def test_a_match_in_the_title_ranks_above_one_in_the_text(client):
+    make_programme(slug="a", title_nn="Vassverk i dalen", summary_nn="Om vatn og vassverk")
+    make_programme(slug="b", title_nn="Fjellvatn", summary_nn="Om stølar")
+
+    assert result_titles(client.get("/nn/search/", {"q": "fjellvatn"})) == ["Fjellvatn"]
+    assert result_titles(client.get("/nn/search/", {"q": "vassverk"}))[0] == "Vassverk i dalen"
+    make_programme(slug="c", title_nn="Anna", body_nn="Eit nytt vassverk")
+    assert result_titles(client.get("/nn/search/", {"q": "vassverk"})) == [
+        "Vassverk i dalen",
+        "Anna",
+    ]

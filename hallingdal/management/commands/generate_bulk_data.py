@@ -5,7 +5,8 @@ For the query-budget tests and `make bench`: 50 programmes, 500 phases,
 municipalities, plus one document with a 1 MB PDF for the download benchmark.
 Every slug starts with "bulk-" and every title says "Test", so nobody takes
 it for real content. Rows are written with bulk_create (seconds, not
-minutes); running it again changes nothing unless --reset is given.
+minutes), then the search index is rebuilt; running it again changes nothing
+unless --reset is given.
 """
 
 import hashlib
@@ -22,6 +23,7 @@ from django.utils import timezone
 from documents.models import Document, DocumentKind, DocumentVersion, version_upload_to
 from hallingdal.cache import pages_changed
 from hallingdal.content.sample_pdf import text_pdf
+from hallingdal.search_index import rebuild_search_index
 from programme.models import Grant, Municipality, Phase, PhaseStatus, Programme
 
 PREFIX = "bulk-"
@@ -82,8 +84,9 @@ class Command(BaseCommand):
             for name in self.stored_files:
                 storage.delete(name)
             raise
-        # bulk_create sends no signals, so tell the page cache here.
+        # bulk_create sends no signals, so tell the page cache and the search index here.
         pages_changed()
+        rebuild_search_index()
         summary = ", ".join(f"{count:,} {name}" for name, count in counts.items())
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Created {summary} in {seconds:.1f} s."))
