@@ -8,12 +8,14 @@ queryset, so a draft is never found even if it has an entry.
 
 On PostgreSQL this is full-text search over the stored vectors (GIN index;
 stemmed, ranked, the visitor's own query syntax via websearch_to_tsquery) in
-the active language's text search configuration. On SQLite, used for local
-work, every word must occur somewhere in the entry's title or text; the
-matching happens in Python because SQLite's LIKE folds case for ASCII
-letters only, so "ål" would not find "Ål".
+the active language's text search configuration, under a statement timeout
+(SEARCH_TIMEOUT_MS). On SQLite, used for local work, every word must occur
+somewhere in the entry's title or text; the matching happens in Python
+because SQLite's LIKE folds case for ASCII letters only, so "ål" would not
+find "Ål".
 
-Each kind costs one query, whatever is found.
+Each kind costs one query, whatever is found (on PostgreSQL, plus setting
+the timeout).
 """
 
 import re
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
@@ -41,6 +43,8 @@ RESULTS_PER_KIND = 20
 SNIPPET_LENGTH = 220
 TEXT_SEARCH_CONFIGS = {"nn": "norwegian", "nb": "norwegian", "en": "english"}
 WHITESPACE = re.compile(r"\s")
+# PostgreSQL's code for a statement cancelled by statement_timeout.
+QUERY_CANCELED = "57014"
 
 
 class QueryRejected(ValueError):
@@ -49,6 +53,12 @@ class QueryRejected(ValueError):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+
+
+class SearchTimedOut(Exception):
+    """The database gave up on the search (SEARCH_TIMEOUT_MS)."""
+
+    message = _("The search took too long. Try fewer or more specific words.")
 
 
 def clean_query(raw):
@@ -253,14 +263,33 @@ def search_simple(query, language):
 
 
 def search(query, language):
-    """Search everything public for `query`, best matches first."""
+    """Search everything public for `query`, best matches first.
+
+    Raises SearchTimedOut when PostgreSQL gives up on it.
+    """
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     if connection.vendor == "postgresql":
-        results = search_postgresql(query, language)
+        results = search_postgresql_within_timeout(query, language)
     else:
         results = search_simple(query, language)
     return sorted(results, key=lambda result: -result.rank)
+
+
+def search_postgresql_within_timeout(query, language):
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = %s", [settings.SEARCH_TIMEOUT_MS])
+            results = search_postgresql(query, language)
+            # The search only reads; rolling its transaction (or savepoint)
+            # back also ends the timeout, so no other query inherits it.
+            transaction.set_rollback(True)
+        return results
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) == QUERY_CANCELED:
+            raise SearchTimedOut from error
+        raise
 
 
 def highlight(text, terms):
