@@ -30,6 +30,7 @@ from django.db.models import Value
 from django.db.models.signals import post_delete, post_save
 from modeltranslation.translator import NotRegistered, translator
 
+from .cache import pages_changed
 from .models import SearchEntry
 from .search import SOURCES, TEXT_SEARCH_CONFIGS
 
@@ -139,6 +140,7 @@ def rebuild_search_index():
 
     Safe to run at any time and as often as wanted. Works in batches, each
     in its own transaction, so the site keeps searching (and saving) meanwhile.
+    Search pages may change, so the page cache starts a new generation.
     """
     failures = []
     for source in SOURCES:
@@ -154,6 +156,7 @@ def rebuild_search_index():
     SearchEntry.objects.exclude(
         source__in=[source.label for source in SOURCES], language__in=languages
     ).delete()
+    pages_changed()
     return SearchEntry.objects.count(), failures
 
 

@@ -218,3 +218,17 @@ def test_drafts_do_not_crowd_published_objects_out_of_the_results(client):
     make_programme(slug="publisert", title_nn="Anna", summary_nn="Om ei bygdebok")
 
     assert found(client, "bygdebok") == ["Anna"]
+
+
+def test_cached_search_pages_are_not_served_after_a_rebuild(client, settings):
+    settings.PAGE_CACHE = True
+    Programme.objects.bulk_create(
+        [Programme(title_nn="Massetest", slug="massetest", summary_nn="Grustak", is_published=True)]
+    )
+    client.get("/nn/search/", {"q": "grustak"})
+    cached = client.get("/nn/search/", {"q": "grustak"})
+    assert cached.headers["X-Page-Cache"] == "hit" and result_titles(cached) == []
+
+    call_command("update_search_index", stdout=io.StringIO())
+
+    assert found(client, "grustak") == ["Massetest"]
