@@ -6,8 +6,11 @@ with gunicorn (gunicorn.conf.py, 2 sync workers) and runs wrk against a few
 addresses, first with the page cache warm and then with it switched off
 (DJANGO_PAGE_CACHE=off). The static CSS file, served by whitenoise from the
 same server, is the limit: every row is also given as a share of its
-requests per second. Runs on SQLite, then again on a throwaway PostgreSQL
-cluster (tests/engines.py).
+requests per second. Then it times one search, one request at a time
+with the page cache off: the generated data includes documents whose
+current version has about 200,000 characters of text (--long-texts).
+Runs on SQLite, then again on a throwaway PostgreSQL cluster
+(tests/engines.py).
 
     python bench/run.py                 # SQLite, then PostgreSQL
     python bench/run.py --seconds 3     # shorter runs
@@ -22,6 +25,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +52,11 @@ UNCACHED_HOME_TARGET = 0.1
 PROGRAMME_SLUG = "framtidstru-og-vekst-i-hallingdal"
 PROJECT_PLAN_SLUG = "prosjektplan-framtidstru-og-vekst-i-hallingdal"
 LARGE_DOCUMENT_SLUG = "bulk-one-megabyte"
+# Documents with a long text, and a word every one of them contains.
+LONG_TEXTS = 300
+SEARCH_PATH = "/nn/search/?q=reiseliv"
+SEARCH_REQUESTS = 20
+SEARCH_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -134,7 +143,7 @@ def build_site(workdir, database_url):
     started = time.monotonic()
     manage(environment, "migrate", "--noinput")
     manage(environment, "load_hallingdal")
-    manage(environment, "generate_bulk_data")
+    manage(environment, "generate_bulk_data", "--long-texts", str(LONG_TEXTS))
     manage(environment, "collectstatic", "--noinput")
     print(f"  built the site in {time.monotonic() - started:.0f} s", flush=True)
     return environment
@@ -184,10 +193,10 @@ class Server:
         self.log.close()
 
 
-def fetch(url):
+def fetch(url, timeout=10):
     """Status and body size of one request, to check the address before measuring it."""
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, len(response.read())
     except urllib.error.HTTPError as error:
         return error.code, 0
@@ -264,6 +273,31 @@ def measure(server, site_targets, seconds):
     return results
 
 
+def measure_search(server):
+    """(median ms, slowest ms, answers) of up to SEARCH_REQUESTS searches, one at a time.
+
+    Stops early after SEARCH_SECONDS: the code before the search index took
+    longer than gunicorn's worker timeout, and such a request gets no answer.
+    """
+    url = server.url(SEARCH_PATH)
+    durations, answers = [], []
+    deadline = time.monotonic() + SEARCH_SECONDS
+    # The first request warms the worker and is not counted.
+    for _ in range(SEARCH_REQUESTS + 1):
+        started = time.perf_counter()
+        try:
+            status, _size = fetch(url, timeout=120)
+        except OSError:  # the worker was killed, or gave up
+            status = "no answer"
+        durations.append((time.perf_counter() - started) * 1000)
+        answers.append(str(status))
+        if time.monotonic() > deadline:
+            break
+    if len(durations) > 1:
+        durations, answers = durations[1:], answers[1:]
+    return statistics.median(durations), max(durations), answers
+
+
 def print_table(title, results):
     limit = results[-1].requests_per_second
     print(f"\n{title}")
@@ -312,12 +346,22 @@ def bench_database(name, database_url, seconds):
         for page_cache in (True, False):
             with Server(environment, workdir, page_cache) as server:
                 tables[page_cache] = measure(server, site_targets, seconds)
+                if not page_cache:
+                    median, slowest, answers = measure_search(server)
             title = "page cache warm" if page_cache else "page cache off (DJANGO_PAGE_CACHE=off)"
             print_table(
                 f"{name}, {title}: gunicorn {WORKERS} sync workers, wrk {CONNECTIONS} connections, "
                 f"{seconds} s per address; ratio = req/s over the static file's",
                 tables[page_cache],
             )
+        counted = ", ".join(
+            f"{answers.count(answer)} x {answer}" for answer in sorted(set(answers))
+        )
+        print(
+            f"\n{name}, one search ({SEARCH_PATH}, page cache off, {LONG_TEXTS} documents "
+            f"with about 200,000 characters of text): median {median:.0f} ms, slowest "
+            f"{slowest:.0f} ms over {len(answers)} requests one at a time; answers {counted}"
+        )
         print()
         missed = 0
         for met, line in verdicts(tables[True], tables[False]):

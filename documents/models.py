@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -30,11 +30,15 @@ class DocumentKind(models.TextChoices):
 class DocumentQuerySet(models.QuerySet):
     def published(self):
         """Published documents that have at least one published version."""
+        # EXISTS rather than a join to the versions and DISTINCT: the rows
+        # need no de-duplicating, which would compare every selected column
+        # (search selects a document's whole text).
         now = timezone.now()
-        return (
-            self.filter(live(now=now), versions__is_published=True)
-            .filter(Q(programme__isnull=True) | live("programme__", now=now))
-            .distinct()
+        versions = DocumentVersion.objects.marked_published().filter(document=OuterRef("pk"))
+        return self.filter(
+            Exists(versions),
+            live(now=now),
+            Q(programme__isnull=True) | live("programme__", now=now),
         )
 
     def with_published_versions(self):
@@ -128,10 +132,18 @@ def version_upload_to(instance, filename):
 class DocumentVersionQuerySet(models.QuerySet):
     def published(self):
         now = timezone.now()
-        return self.filter(is_published=True).filter(
+        return self.marked_published().filter(
             live("document__", now=now),
             Q(document__programme__isnull=True) | live("document__programme__", now=now),
         )
+
+    def marked_published(self):
+        """Versions published in their own right, whether or not their document is public.
+
+        For the search index, which holds every document's current text and
+        leaves the document's own visibility to `Document.objects.published()`.
+        """
+        return self.filter(is_published=True)
 
     def newest_first(self):
         """Newest publication first: the first published one is the current version."""

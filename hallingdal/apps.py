@@ -16,8 +16,10 @@ class SiteConfig(AppConfig):
         from .cache import connect_content_signals
         from .publishing import register_history
         from .redirects import connect_redirects
+        from .search_index import connect_search_signals
 
         connect_content_signals()
+        connect_search_signals()
         connect_redirects()
         register_history()
 

@@ -47,6 +47,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .search_index import rebuild_search_index
+
 FORMAT = "hallingdal-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -56,9 +58,17 @@ CHUNK = 1024 * 1024
 # Owner only: the archive holds password hashes and personal data.
 ARCHIVE_MODE = 0o600
 
-# Rebuilt by migrate (content types, permissions) or not worth keeping
-# (sessions, login attempts, the page cache's change counter).
-NOT_BACKED_UP = {"contenttypes", "auth.permission", "sessions", "axes", "hallingdal.pagegeneration"}
+# Rebuilt by migrate (content types, permissions) or by restore (the search
+# index), or not worth keeping (sessions, login attempts, the page cache's
+# change counter).
+NOT_BACKED_UP = {
+    "contenttypes",
+    "auth.permission",
+    "hallingdal.searchentry",
+    "hallingdal.pagegeneration",
+    "sessions",
+    "axes",
+}
 
 
 class BackupError(Exception):
@@ -331,6 +341,8 @@ def restore_archive(source):
         try:
             with transaction.atomic():
                 call_command("loaddata", str(Path(workdir) / DATA), verbosity=0)
+                # loaddata's raw saves leave the search index alone.
+                rebuild_search_index()
                 for member_name in media:
                     name = member_name.removeprefix(MEDIA_PREFIX)
                     with open(Path(workdir) / member_name, "rb") as unpacked:

@@ -179,6 +179,9 @@ CACHES = {
 }
 # Cached pages for anonymous visitors; DJANGO_PAGE_CACHE=off measures without.
 PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", default=True)
+# On PostgreSQL the database cancels a search after this many milliseconds,
+# so one expensive query cannot hold a worker; the visitor gets a message.
+SEARCH_TIMEOUT_MS = int(os.environ.get("DJANGO_SEARCH_TIMEOUT_MS", "3000"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

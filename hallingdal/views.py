@@ -32,7 +32,13 @@ def home(request):
 
 
 def site_search(request):
-    """Search everything public; bad queries get a message (and a 400), never an error page."""
+    """Search everything public; bad queries get a message (and a 400), never an error page.
+
+    A search the database gives up on (SEARCH_TIMEOUT_MS) gets the page with a
+    message and a 503: the query was not wrong, the site could not answer it
+    in time, and a 503 is neither kept by the page cache nor by a cache in
+    front, so the next try searches again.
+    """
     raw_query = request.GET.get("q", "")
     context = {"query": raw_query.replace("\x00", "")[: search.MAX_QUERY_LENGTH]}
     try:
@@ -42,10 +48,15 @@ def site_search(request):
         return render(request, "hallingdal/search.html", context, status=400)
     context["query"] = query
     if query:
+        try:
+            results = search.search(query, get_language())
+        except search.SearchTimedOut as timed_out:
+            context.update(error=timed_out.message, timed_out=True)
+            return render(request, "hallingdal/search.html", context, status=503)
         terms = search.search_terms(query)
         context["results"] = [
             {"result": result, "snippet": search.highlight(result.snippet, terms)}
-            for result in search.search(query, get_language())
+            for result in results
         ]
     return render(request, "hallingdal/search.html", context)
 

@@ -27,6 +27,7 @@ from django.db.models import FileField
 from documents.models import DocumentVersion
 from hallingdal import backups as backups_module
 from hallingdal.backups import backed_up_models, media_names, sha256_of
+from hallingdal.search import search
 from programme.models import Programme
 from tests.factories import make_programme
 
@@ -118,6 +119,8 @@ def test_round_trip_keeps_every_row_and_every_file_byte(full_site, media_root, t
     kari = get_user_model().objects.get(username="kari")
     assert kari.check_password("a long and unguessable passphrase 7")
     assert kari.has_perm("programme.change_programme") and kari.has_perm("programme.view_grant")
+    # The search index is not in the archive; restore writes it afresh.
+    assert "Hemsedal" in [result.title for result in search("Hemsedal", "nn")]
 
 
 def test_archive_has_a_manifest_of_sha256_sums(full_site, tmp_path):

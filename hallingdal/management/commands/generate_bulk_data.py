@@ -5,7 +5,12 @@ For the query-budget tests and `make bench`: 50 programmes, 500 phases,
 municipalities, plus one document with a 1 MB PDF for the download benchmark.
 Every slug starts with "bulk-" and every title says "Test", so nobody takes
 it for real content. Rows are written with bulk_create (seconds, not
-minutes); running it again changes nothing unless --reset is given.
+minutes), then the search index is rebuilt; running it again changes nothing
+unless --reset is given.
+
+--long-texts N gives the current version of N documents a PDF of about
+200,000 characters of made-up text (a searchable report's length), for the
+search benchmark.
 """
 
 import hashlib
@@ -22,6 +27,7 @@ from django.utils import timezone
 from documents.models import Document, DocumentKind, DocumentVersion, version_upload_to
 from hallingdal.cache import pages_changed
 from hallingdal.content.sample_pdf import text_pdf
+from hallingdal.search_index import rebuild_search_index
 from programme.models import Grant, Municipality, Phase, PhaseStatus, Programme
 from programme.richtext import paragraphs_to_html
 
@@ -45,15 +51,18 @@ PARAGRAPH = (
     "Testinnhald for å måle nettstaden med mykje data. Teksten er laga av eit program "
     "og seier ingenting om Hallingdal."
 )
+LONG_TEXT_CHARACTERS = 200_000
+LINES_PER_PAGE = 50
+# Real words among the made-up ones, so that a search finds them in every long text.
+LONG_TEXT_WORDS = (
+    "reiseliv næringsliv kommunane regionen utvikling arbeidsplassar kompetanse "
+    "samarbeid tiltak strategi landbruk hytter vegar skule bustader ungdom"
+).split()
+SYLLABLES = "ba be bi bo bu da de di do fa fe fi fjo ha he hi ho ka ke ki ko la le li lo".split()
 
 
 def texts(field, nn, nb, en):
     return {f"{field}_nn": nn, f"{field}_nb": nb, f"{field}_en": en}
-
-
-def pdf_with_facts(lines, *, padding=0):
-    data = text_pdf([lines], padding=padding)
-    return data, hashlib.sha256(data).hexdigest()
 
 
 class Command(BaseCommand):
@@ -65,8 +74,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete the generated data (and its files) first, then generate it again.",
         )
+        parser.add_argument(
+            "--long-texts",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Give N documents a current version with about 200,000 characters of text.",
+        )
 
-    def handle(self, *args, reset=False, **options):
+    def handle(self, *args, reset=False, long_texts=0, **options):
         started = time.monotonic()
         if reset:
             self.delete_bulk_data()
@@ -75,6 +91,7 @@ class Command(BaseCommand):
             return
         self.random = random.Random(2015)
         self.stored_files = []
+        self.long_texts = long_texts
         try:
             with transaction.atomic():
                 counts = self.generate()
@@ -83,8 +100,9 @@ class Command(BaseCommand):
             for name in self.stored_files:
                 storage.delete(name)
             raise
-        # bulk_create sends no signals, so tell the page cache here.
+        # bulk_create sends no signals, so tell the page cache and the search index here.
         pages_changed()
+        rebuild_search_index()
         summary = ", ".join(f"{count:,} {name}" for name, count in counts.items())
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Created {summary} in {seconds:.1f} s."))
@@ -240,24 +258,47 @@ class Command(BaseCommand):
 
         now = timezone.now()
         versions = []
+        long_texts = self.long_texts
         for document in documents:
             for number in range(1, VERSIONS_PER_DOCUMENT + 1):
-                lines = [f"{document.title_en}, version {number}", PARAGRAPH]
+                pages = [[f"{document.title_en}, version {number}", PARAGRAPH]]
                 padding = 0
                 if document.slug == LARGE_DOCUMENT_SLUG and number == VERSIONS_PER_DOCUMENT:
-                    padding = LARGE_DOCUMENT_SIZE - len(text_pdf([lines]))
-                versions.append(self.version(document, number, lines, padding, now))
+                    padding = LARGE_DOCUMENT_SIZE - len(text_pdf(pages))
+                elif long_texts and document.is_published and number == VERSIONS_PER_DOCUMENT:
+                    pages = self.long_text_pages(pages[0][0])
+                    long_texts -= 1
+                versions.append(self.version(document, number, pages, padding, now))
         return documents, DocumentVersion.objects.bulk_create(versions)
 
-    def version(self, document, number, lines, padding, now):
-        data, sha256 = pdf_with_facts(lines, padding=padding)
+    def long_text_pages(self, heading):
+        """Pages of made-up sentences, about LONG_TEXT_CHARACTERS in all."""
+        words = LONG_TEXT_WORDS + [
+            "".join(self.random.choices(SYLLABLES, k=self.random.randint(2, 4)))
+            for _ in range(3000)
+        ]
+        # Frequent words first, as in real text: the real words occur everywhere.
+        weights = [1 / rank for rank in range(1, len(words) + 1)]
+        lines, length = [heading], len(heading)
+        while length < LONG_TEXT_CHARACTERS:
+            line = " ".join(self.random.choices(words, weights, k=12)).capitalize() + "."
+            lines.append(line)
+            length += len(line) + 1
+        return [
+            lines[start : start + LINES_PER_PAGE] for start in range(0, len(lines), LINES_PER_PAGE)
+        ]
+
+    def version(self, document, number, pages, padding, now):
+        data = text_pdf(pages, padding=padding)
         version = DocumentVersion(
             document=document,
             original_filename=f"{document.slug}-v{number}.pdf",
             content_type="application/pdf",
             size=len(data),
-            sha256=sha256,
-            page_count=1,
+            sha256=hashlib.sha256(data).hexdigest(),
+            page_count=len(pages),
+            # What the upload checks read from the file, so search finds it.
+            text="\n".join(line for lines in pages for line in lines),
             **texts("note", f"Versjon {number}", f"Versjon {number}", f"Version {number}"),
             is_published=True,
             # The newest version is the current one.
