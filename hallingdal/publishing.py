@@ -340,7 +340,7 @@ def apply_due_changes(now=None):
         try:
             with transaction.atomic():
                 draft = (
-                    Draft.objects.select_for_update(skip_locked=True)
+                    Draft.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("version", "updated_by")
                     .filter(pk=draft_id, go_live_at__lte=now)
                     .first()
