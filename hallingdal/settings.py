@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    # The rich-text editor's scripts, styles and checks (programme/richtext.py).
+    "django_prose_editor",
     "programme",
     "documents",
     # The site app, after the content apps it builds on: home, search,
