@@ -18,6 +18,7 @@ import re
 
 import nh3
 from django.conf import settings
+from django.urls import reverse_lazy
 from django_prose_editor.fields import ProseEditorField
 
 INTERNAL_SCHEME = "internal"
@@ -47,17 +48,34 @@ RENAMED_TAG = re.compile(r"<(/?)(b|i|h1|h4|h5|h6|td|th)(\b[^>]*)>", re.IGNORECAS
 # Google Docs wraps a whole copied passage in <b style="font-weight:normal">.
 NOT_BOLD = re.compile(r"font-weight:\s*normal", re.IGNORECASE)
 
-# The editor offers exactly what the cleaner keeps.
+# The editor offers exactly what the cleaner keeps (tests/test_rich_text.py
+# compares the two). AdminEditor and InternalLink are the site's own
+# (static/js/, registered in DJANGO_PROSE_EDITOR_EXTENSIONS).
 EDITOR_EXTENSIONS = {
     "Bold": True,
     "Italic": True,
     "Heading": {"levels": [2, 3]},
     "BulletList": True,
-    "OrderedList": True,
+    # The cleaner keeps a list's start number but not its kind of numbering.
+    "OrderedList": {"enableListAttributes": False},
     "ListItem": True,
     "HardBreak": True,
     "Link": {"enableTarget": False, "protocols": ["mailto", "tel", INTERNAL_SCHEME]},
     "History": True,
+    # Editors write in three languages and want their spelling checked.
+    "NoSpellCheck": False,
+    # One row of buttons, no drop-down: every command is a labelled button.
+    "Menu": {
+        "groups": [
+            {"group": "blockType -lists"},
+            {"group": "lists"},
+            {"group": "marks"},
+            {"group": "link"},
+            {"group": "history"},
+        ]
+    },
+    "AdminEditor": True,
+    "InternalLink": {"targetsUrl": reverse_lazy("link_targets")},
 }
 
 

@@ -7,11 +7,20 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django_prose_editor.config import allowlist_from_extensions
 
 from documents.models import Document
 from hallingdal import richtext
 from programme.models import Municipality, Phase, Programme
-from programme.richtext import clean_html, paragraphs_in_markup, plain_text
+from programme.richtext import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_SCHEMES,
+    ALLOWED_TAGS,
+    EDITOR_EXTENSIONS,
+    clean_html,
+    paragraphs_in_markup,
+    plain_text,
+)
 from tests.factories import make_document, make_phase, make_programme
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +102,15 @@ def test_what_editors_write_is_kept():
         '<a href="mailto:post@example.no">e</a></p>'
     )
     assert clean_html(text) == text
+
+
+def test_the_editor_offers_exactly_what_the_cleaner_keeps():
+    # The package's own reading of our editor configuration, our extensions included.
+    offered = allowlist_from_extensions(EDITOR_EXTENSIONS)
+    assert offered["tags"] == ALLOWED_TAGS
+    for tag, attributes in ALLOWED_ATTRIBUTES.items():
+        assert attributes <= offered["attributes"][tag], tag
+    assert offered["url_schemes"] | {"http", "https"} == ALLOWED_SCHEMES
 
 
 def test_a_table_arriving_from_elsewhere_keeps_its_words_apart():
