@@ -67,7 +67,7 @@ export const AdminEditor = Extension.create({
 
   onBeforeCreate() {
     // Tiptap would add its rules in an inline <style>, which the policy
-    // refuses; the same rules are in static/css/admin_editor.css.
+    // refuses; the same rules are in static/css/admin.css.
     this.editor.options.injectCSS = false
   },
 
