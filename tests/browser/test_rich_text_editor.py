@@ -162,6 +162,23 @@ def test_the_editor_works_in_every_form_every_tab_and_the_phase_inline(
                 expect(area).to_have_attribute("aria-labelledby", f"id_{field}_{code}-label")
                 expect(area).not_to_have_attribute("spellcheck", "false")
 
+    # Addresses elsewhere go through the package's own link dialog.
+    area = editor_in(page, "id_description_nn")
+    for words, address in (
+        ("Departementet", "https://www.regjeringen.no/"),
+        ("Skriv til oss", "mailto:post@example.no"),
+        ("Ring oss", "tel:+4732000000"),
+    ):
+        go_to_end(area)
+        page.keyboard.press("Enter")
+        page.keyboard.type(words)
+        page.keyboard.press("Shift+Home")
+        area.locator("xpath=..").locator("button[data-name='link']").click()
+        page.locator("dialog[open]").get_by_label("Adresse").fill(address)
+        page.keyboard.press("Enter")
+        expect(area.locator(f'a[href="{address}"]', has_text=words)).to_have_count(1)
+    assert page.url.endswith(f"/documents/document/{plan.pk}/change/")
+
     # Only sections and subsections: the page's own title is the h1.
     menu = page.locator(".prose-menubar").first
     expect(menu.locator("button[data-name^='heading']")).to_have_count(2)
@@ -237,6 +254,11 @@ def test_an_editor_writes_headings_lists_and_a_picked_link_in_nynorsk_and_englis
             f"Lenkja går no til: {plan.title_nn} (Dokument · publisert)."
         )
         page.keyboard.press("Escape")
+        expect(page.locator("dialog")).to_have_count(0)
+        # So does the package's own link button, rather than show internal:document/….
+        menu.locator("button[data-name='link']").click()
+        expect(dialog.locator(".link-picker-current")).to_contain_text(plan.title_nn)
+        dialog.get_by_role("button", name="Avbryt").click()
         expect(page.locator("dialog")).to_have_count(0)
 
     editor_in(page, "id_body_nn").scroll_into_view_if_needed()
