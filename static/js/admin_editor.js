@@ -55,6 +55,8 @@ function editableAttributes(textarea) {
   return attributes
 }
 
+let dialogTitles = 0
+
 function menuButtons(editor) {
   const menubar = editor.view.dom.parentElement.querySelector(".prose-menubar")
   return menubar ? [...menubar.querySelectorAll("button[data-name]")] : []
@@ -100,5 +102,28 @@ export const AdminEditor = Extension.create({
     // After the menu's own listeners, which set the classes read here.
     editor.on("transaction", showState)
     showState()
+
+    // The package's dialogs (the link to an address) have a title that
+    // nothing names them by; a screen reader would announce "dialog" only.
+    this.storage.dialogs = new MutationObserver(() => {
+      for (const dialog of editor.view.dom.parentElement.querySelectorAll(
+        "dialog.prose-editor-dialog:not([aria-labelledby])",
+      )) {
+        const title = dialog.querySelector(".prose-editor-dialog-title")
+        if (title) {
+          title.id ||= `prose-editor-dialog-title-${++dialogTitles}`
+          dialog.setAttribute("aria-labelledby", title.id)
+        }
+      }
+    })
+    this.storage.dialogs.observe(editor.view.dom.parentElement, { childList: true })
+  },
+
+  addStorage() {
+    return { dialogs: null }
+  },
+
+  onDestroy() {
+    this.storage.dialogs?.disconnect()
   },
 })
