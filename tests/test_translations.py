@@ -69,7 +69,7 @@ def test_compiled_catalogue_is_up_to_date(language):
 
 
 # The admin's scripts (static/js/) translate with Django's JavaScript catalogue.
-JS_CALL = re.compile(r"\b(gettext|ngettext)\(\s*\"((?:[^\"\\]|\\.)*)\"", re.DOTALL)
+JS_CALL = re.compile(r"\b(gettext|ngettext|gettext_noop)\(\s*\"((?:[^\"\\]|\\.)*)\"", re.DOTALL)
 
 
 def script_catalogue(language):
