@@ -9,8 +9,7 @@ import importlib
 import re
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from django.utils import translation
 from playwright.sync_api import expect
@@ -22,8 +21,6 @@ from .axe import axe_violations, describe
 from .conftest import ARTIFACTS, LANGUAGES
 
 editors_migration = importlib.import_module("hallingdal.migrations.0001_editors_group")
-EDITORS_GROUP = editors_migration.EDITORS_GROUP
-create_editors_group = editors_migration.create_editors_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,10 +34,18 @@ EDITORS = "textarea[data-django-prose-editor-configurable]:not([id*='__prefix__'
 
 
 def editors_group():
-    """The group its migration made; a browser test's database is emptied after each test."""
-    if not Group.objects.filter(name=EDITORS_GROUP).exists():
-        create_editors_group(apps, None)
-    return Group.objects.get(name=EDITORS_GROUP)
+    """The group its migration made, with its rights: a browser test's database is emptied."""
+    group, created = Group.objects.get_or_create(name=editors_migration.EDITORS_GROUP)
+    if created:
+        for app_label, models in editors_migration.EDITOR_PERMISSIONS.items():
+            for model, actions in models.items():
+                group.permissions.add(
+                    *Permission.objects.filter(
+                        content_type__app_label=app_label,
+                        codename__in=[f"{action}_{model}" for action in actions],
+                    )
+                )
+    return group
 
 
 @pytest.fixture
