@@ -1,5 +1,9 @@
 """Security headers on every response: pages, errors, admin, health, downloads."""
 
+import base64
+import hashlib
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -48,9 +52,16 @@ def assert_common_headers(response):
     assert len(response["X-Request-ID"]) >= 16
 
 
+def import_map_hashes(response):
+    """The policy's source for each inline import map of the page (hallingdal/security.py)."""
+    maps = re.findall(rb'<script type="importmap"[^>]*>(.*?)</script>', response.content, re.DOTALL)
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'" for body in maps]
+
+
 def assert_site_policy(response):
     policy = directives(response)
-    assert policy["script-src"] == ["'self'"]
+    # Files from the site only, and the admin's import maps, each by its exact text.
+    assert policy["script-src"] == ["'self'", *import_map_hashes(response)]
     assert policy["default-src"] == ["'self'"]
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["object-src"] == ["'none'"]
@@ -83,6 +94,9 @@ def test_admin_carries_the_same_policy(client, admin_user):
         assert response.status_code == 200, name
         assert_common_headers(response)
         assert_site_policy(response)
+    # The rich-text editor's modules need their import map, and it is allowed.
+    editor_form = client.get(reverse("admin:programme_programme_add"))
+    assert len(import_map_hashes(editor_form)) == 1
 
 
 def test_admin_pages_have_no_inline_scripts_or_styles(client, admin_user, hallingdal):
