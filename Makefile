@@ -74,6 +74,7 @@ format: $(VENV)/.installed
 
 messages: $(VENV)/.installed
 	$(BIN)/python manage.py makemessages --locale nn --locale nb --locale en --extension html,txt,py,svg --no-obsolete --no-location --ignore '$(VENV)/*' --ignore 'bench/*'
+	$(BIN)/python manage.py makemessages --domain djangojs --locale nn --locale nb --locale en --no-obsolete --no-location --ignore '$(VENV)/*' --ignore 'bench/*' --ignore 'staticfiles/*'
 	$(BIN)/python manage.py compilemessages --ignore '$(VENV)/*'
 
 # Requests per second of the production-mode site with wrk (bench/run.py), on

@@ -1,8 +1,33 @@
 """The site's admin: Django's own, with optimistic locking on every change form."""
 
 from django.contrib import admin
+from django.contrib.admin import widgets
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .admin_locking import with_locking
+
+
+class LabelledSplitDateTime(widgets.AdminSplitDateTime):
+    """Django's date and time boxes, each with a name of its own for screen readers.
+
+    The field's label names only the first box; the time box needs one too.
+    """
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        date, time = self.widgets
+        date.attrs["aria-label"] = _("Date (dd.mm.yyyy)")
+        time.attrs["aria-label"] = _("Time (hh:mm)")
+
+
+def with_labelled_datetimes(admin_class):
+    overrides = {**admin_class.formfield_overrides}
+    overrides[models.DateTimeField] = {
+        **overrides.get(models.DateTimeField, {}),
+        "widget": LabelledSplitDateTime,
+    }
+    return type(admin_class.__name__, (admin_class,), {"formfield_overrides": overrides})
 
 
 class SiteAdminSite(admin.AdminSite):
@@ -13,5 +38,5 @@ class SiteAdminSite(admin.AdminSite):
     """
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        admin_class = with_locking(admin_class or admin.ModelAdmin)
+        admin_class = with_locking(with_labelled_datetimes(admin_class or admin.ModelAdmin))
         super().register(model_or_iterable, admin_class, **options)

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from documents.models import Document
 from programme.models import Municipality, Phase, Programme
-from programme.richtext import INTERNAL_SCHEME, clean_html
+from programme.richtext import INTERNAL_SCHEME, RichTextField, clean_html
 
 INTERNAL_ANCHOR = re.compile(
     rf'<a href="{INTERNAL_SCHEME}:(?P<kind>[a-z]+)/(?P<id>[0-9]+)"(?P<rest>[^>]*)>'
@@ -58,11 +58,44 @@ def resolve(links):
 
 def broken_links(text):
     """The internal links of a text whose object is not published: [(kind, id), ...]."""
-    links = internal_links(clean_html(text))
+    found = broken_links_in({None: text})[None]
+    return sorted({(kind, pk) for kind, pk, _words in found})
+
+
+def broken_links_in(texts):
+    """{key: [(kind, id, words), ...]}: the links in each text that visitors cannot follow.
+
+    One query per kind of object linked, however many texts there are.
+    """
+    anchors = {
+        key: [
+            (match["kind"], int(match["id"]), match["words"])
+            for match in INTERNAL_ANCHOR.finditer(clean_html(text))
+        ]
+        for key, text in texts.items()
+    }
+    links = defaultdict(set)
+    for found in anchors.values():
+        for kind, pk, _words in found:
+            links[kind].add(pk)
     addresses = resolve(links)
-    return sorted(
-        (kind, pk) for kind, ids in links.items() for pk in ids if (kind, pk) not in addresses
-    )
+    return {
+        key: [(kind, pk, words) for kind, pk, words in found if (kind, pk) not in addresses]
+        for key, found in anchors.items()
+    }
+
+
+def rich_texts(obj):
+    """(field, language code, text) for each of the object's rich texts, language by language.
+
+    The language is None for a field that is not translated. A translated
+    field's own column, which stands for the active language, is left out.
+    """
+    fields = obj._meta.fields
+    translated = {field.translated_field.name for field in fields if hasattr(field, "language")}
+    for field in fields:
+        if isinstance(field, RichTextField) and field.name not in translated:
+            yield field, getattr(field, "language", None), field.value_from_object(obj) or ""
 
 
 def shift_headings(text, top):

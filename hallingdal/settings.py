@@ -13,6 +13,8 @@ import dj_database_url
 import xstatic.pkg.jquery_ui
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -80,6 +82,8 @@ INSTALLED_APPS = [
     "axes",
     # History of content: every save, publication and deletion, with who and when.
     "reversion",
+    # The rich-text editor's scripts, styles and checks (programme/richtext.py).
+    "django_prose_editor",
     "programme",
     "documents",
     # The site app, after the content apps it builds on: home, search,
@@ -250,6 +254,18 @@ FILE_UPLOAD_HANDLERS = [
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 40_000_000))
 
 LOGIN_URL = "admin:login"
+
+# The site's own parts of the rich-text editor (programme/richtext.py names
+# them in EDITOR_EXTENSIONS), each with the markup it writes: AdminEditor
+# fits the editor into the admin and writes nothing; InternalLink writes
+# links to the site's own objects (the Link extension allows their scheme).
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {"js": [static_lazy("js/admin_editor.js")], "extensions": {"AdminEditor": html_tags([])}},
+    {
+        "js": [static_lazy("js/link_picker.js")],
+        "extensions": {"InternalLink": html_tags(["a"], {"a": ["href"]})},
+    },
+]
 
 # --- Security and production -------------------------------------------------
 # Headers, cookies, HTTPS, admin login throttling and logging. Production sets

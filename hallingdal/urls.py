@@ -4,11 +4,13 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from . import views
+from . import link_picker, views
 from .health import healthz
 from .sitemaps import SITEMAPS
 
 urlpatterns = [
+    # Before the admin's own URLs, which would otherwise claim the address.
+    path("admin/link-targets/", link_picker.link_targets, name="link_targets"),
     path("admin/", admin.site.urls),
     # Fixed addresses for crawlers, outside the language prefixes.
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

@@ -202,9 +202,7 @@ def test_upgrading_checks_existing_pdfs_for_active_content(transactional_db, med
 
     try:
         MigrationExecutor(connection).migrate(after)
-        flags = dict(
-            DocumentVersion.objects.values_list("original_filename", "has_active_content")
-        )
+        flags = dict(DocumentVersion.objects.values_list("original_filename", "has_active_content"))
     finally:
         # Leave the database as every other test expects it: fully migrated.
         executor = MigrationExecutor(connection)

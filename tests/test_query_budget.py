@@ -28,6 +28,7 @@ NOT_PAGES = {
     "healthz": "a probe that runs its own query, never cached",
     "image_rendition": "serves a resized picture file; needs an uploaded image",
     "favicon": "a redirect to the static icon, no queries",
+    "link_targets": "the editor's list of pages, staff only; measured in test_link_picker.py",
 }
 
 

@@ -2,17 +2,29 @@
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django_prose_editor.config import allowlist_from_extensions
 
 from documents.models import Document
 from hallingdal import richtext
+from hallingdal.link_picker import broken_link_notes
 from programme.models import Municipality, Phase, Programme
-from programme.richtext import clean_html, paragraphs_in_markup, plain_text
-from tests.factories import make_document, make_phase, make_programme
+from programme.richtext import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_SCHEMES,
+    ALLOWED_TAGS,
+    EDITOR_EXTENSIONS,
+    clean_html,
+    paragraphs_in_markup,
+    plain_text,
+)
+from tests.factories import make_document, make_municipality, make_phase, make_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +103,26 @@ def test_what_editors_write_is_kept():
         "<ul><li>ein</li></ul><ol><li>to</li></ol>"
         '<p><a href="https://www.regjeringen.no/">KMD</a> '
         '<a href="mailto:post@example.no">e</a></p>'
-        "<table><thead><tr><th>Fase</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>"
     )
     assert clean_html(text) == text
+
+
+def test_the_editor_offers_exactly_what_the_cleaner_keeps():
+    # The package's own reading of our editor configuration, our extensions included.
+    offered = allowlist_from_extensions(EDITOR_EXTENSIONS)
+    assert offered["tags"] == ALLOWED_TAGS
+    for tag, attributes in ALLOWED_ATTRIBUTES.items():
+        assert attributes <= offered["attributes"][tag], tag
+    assert offered["url_schemes"] | {"http", "https"} == ALLOWED_SCHEMES
+
+
+def test_a_table_arriving_from_elsewhere_keeps_its_words_apart():
+    # The editor offers no tables; one pasted past it (an import) becomes paragraphs.
+    table = (
+        "<table><thead><tr><th>Fase</th><th>Ramme</th></tr></thead>"
+        '<tbody><tr><td colspan="2">1</td></tr></tbody></table>'
+    )
+    assert clean_html(table) == "<p>Fase</p><p>Ramme</p><p>1</p>"
 
 
 def test_text_pasted_from_word_and_google_docs_arrives_clean():
@@ -202,3 +231,91 @@ def test_the_loader_links_the_project_plan_and_leaves_the_press_release_as_text(
         assert f'<a href="{plan.get_download_url()}">project plan</a>' in page
     assert "press release" in phase_page
     assert "press release</a>" not in phase_page
+
+
+@pytest.fixture
+def editor_client():
+    user = User.objects.create_user("skrivar", password=None, is_staff=True)
+    user.groups.add(Group.objects.get(name="Redaktørar"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+NOTICE = "Lenkjer som besøkjande ikkje kan følgje"
+
+
+def change_form(client, obj):
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_change_form_names_links_visitors_cannot_follow(editor_client):
+    programme = make_programme(title_nn="Vekst")
+    hidden = make_phase(programme, number=2, title_nn="Tiltak", is_published=False)
+    gone = make_document(programme, title_nn="Gammal plan")
+    gone_pk = gone.pk
+    Document.objects.filter(pk=gone_pk).delete()
+    fine = make_document(programme, title_nn="Prosjektplan")
+    programme.body_nb = (
+        f'<p>Sjå <a href="internal:phase/{hidden.pk}">fase <strong>to</strong></a> og '
+        f'<a href="internal:document/{fine.pk}">planen</a>.</p>'
+    )
+    programme.save()
+    first = make_phase(programme, number=1, title_nn="Kunnskap")
+    first.outcome_en = f'<p><a href="internal:document/{gone_pk}">the old plan</a></p>'
+    first.save()
+
+    page = change_form(editor_client, programme)
+    notice = page[page.index(NOTICE) : page.index("</section>")]
+    assert page.index(NOTICE) < page.index('id="programme_form"')
+    assert (
+        "<strong>Tekst, fana NB:</strong> «fase to» lenkjer til fase "
+        "«Fase 2: Tiltak (Vekst)», som ikkje er publisert."
+    ) in notice
+    # The phase inline's texts are on the same form, named by their phase.
+    assert (
+        f"<strong>Fase 1: Kunnskap – Resultat, fana EN:</strong> «the old plan» lenkjer til "
+        f"dokument nummer {gone_pk}, som er sletta."
+    ) in notice
+    assert "planen" not in notice
+    # The phase's own form names only the field and the tab.
+    assert "<strong>Resultat, fana EN:</strong> «the old plan»" in change_form(editor_client, first)
+
+
+def test_no_notice_when_every_link_works(editor_client, hallingdal):
+    plan = Document.objects.get(kind="project_plan")
+    assert f"internal:document/{plan.pk}" in hallingdal.body_nn
+    assert NOTICE not in change_form(editor_client, hallingdal)
+    assert NOTICE not in change_form(editor_client, plan)
+
+
+def test_every_kind_of_object_with_texts_gets_the_notice(editor_client):
+    hidden = make_programme(is_published=False)
+    link = f'<p><a href="internal:programme/{hidden.pk}">skjult</a></p>'
+    municipality = make_municipality(description_en=link)
+    document = make_document(description_nn=link)
+    for obj, place in ((municipality, "Skildring, fana EN"), (document, "Skildring, fana NN")):
+        page = change_form(editor_client, obj)
+        assert f"<strong>{place}:</strong> «skjult» lenkjer til program" in page
+
+
+def test_the_notice_costs_the_same_queries_however_many_links_are_broken():
+    programme = make_programme()
+
+    def queries(count):
+        hidden = [make_phase(programme, is_published=False) for _ in range(count)]
+        programme.body_nn = "".join(
+            f'<p><a href="internal:phase/{phase.pk}">f</a><a href="internal:document/{9000 + n}">'
+            f"d</a></p>"
+            for n, phase in enumerate(hidden)
+        )
+        programme.save()
+        with CaptureQueriesContext(connection) as captured:
+            notes = broken_link_notes([programme, *hidden])
+        assert len(notes) == 2 * count
+        return len(captured)
+
+    assert queries(1) == queries(5)

@@ -66,3 +66,38 @@ def test_compiled_catalogue_is_up_to_date(language):
     compiled = {entry.msgid for entry in polib.mofile(str(mo))}
     source = {entry.msgid for entry in catalogue(language) if not entry.obsolete}
     assert source <= compiled | {""}, "run `make messages`: the .mo file is older than the .po"
+
+
+# The admin's scripts (static/js/) translate with Django's JavaScript catalogue.
+JS_CALL = re.compile(r"\b(gettext|ngettext|gettext_noop)\(\s*\"((?:[^\"\\]|\\.)*)\"", re.DOTALL)
+
+
+def script_catalogue(language):
+    path = settings.BASE_DIR / "locale" / language / "LC_MESSAGES" / "djangojs.po"
+    return polib.pofile(str(path))
+
+
+def script_msgids():
+    return {
+        match[1]
+        for path in (settings.BASE_DIR / "static" / "js").glob("*.js")
+        for match in JS_CALL.findall(path.read_text())
+    }
+
+
+def test_script_scan_finds_strings():
+    assert "Link to a page on this site" in script_msgids()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_script_string_is_translated(language):
+    po = script_catalogue(language)
+    translated = {
+        entry.msgid
+        for entry in po.translated_entries()
+        if "fuzzy" not in entry.flags and (entry.msgstr or all(entry.msgstr_plural.values()))
+    }
+    missing = sorted(script_msgids() - translated)
+    assert missing == [], f"{language}: run `make messages` and translate {missing[:5]}"
+    compiled = {entry.msgid for entry in polib.mofile(str(po.fpath.replace(".po", ".mo")))}
+    assert translated <= compiled, "run `make messages`: djangojs.mo is older than the .po"
