@@ -32,7 +32,7 @@ urlpatterns += i18n_patterns(
     # The accessibility statement public bodies in Norway must publish.
     path(
         "accessibility/",
-        TemplateView.as_view(template_name="hallingdal/accessibility.html"),
+        TemplateView.as_view(template_name="accessibility.html"),
         name="accessibility",
     ),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),

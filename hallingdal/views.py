@@ -26,7 +26,7 @@ def home(request):
         ).document_with_newest_version()
     return render(
         request,
-        "hallingdal/home.html",
+        "home.html",
         {"programme": programme, "project_plan": project_plan},
     )
 
@@ -45,26 +45,26 @@ def site_search(request):
         query = search.clean_query(raw_query)
     except search.QueryRejected as rejected:
         context["error"] = rejected.message
-        return render(request, "hallingdal/search.html", context, status=400)
+        return render(request, "search.html", context, status=400)
     context["query"] = query
     if query:
         try:
             results = search.search(query, get_language())
         except search.SearchTimedOut as timed_out:
             context.update(error=timed_out.message, timed_out=True)
-            return render(request, "hallingdal/search.html", context, status=503)
+            return render(request, "search.html", context, status=503)
         terms = search.search_terms(query)
         context["results"] = [
             {"result": result, "snippet": search.highlight(result.snippet, terms)}
             for result in results
         ]
-    return render(request, "hallingdal/search.html", context)
+    return render(request, "search.html", context)
 
 
 class PrivacyView(TemplateView):
     """What the site stores, about whom, and for how long."""
 
-    template_name = "hallingdal/privacy.html"
+    template_name = "privacy.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(login_records_days=settings.LOGIN_RECORDS_DAYS, **kwargs)
