@@ -89,6 +89,7 @@ bench: $(VENV)/.installed
 		fi; \
 	fi
 	$(BIN)/python bench/run.py $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
+	$(BIN)/python bench/worker_memory.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
