@@ -6,10 +6,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from documents.models import Document, DocumentVersion
 from hallingdal import publishing
 from hallingdal.models import Action
 from programme.models import Grant
-from tests.factories import make_grant, make_municipality, make_phase, make_programme
+from tests.factories import (
+    make_document,
+    make_grant,
+    make_municipality,
+    make_phase,
+    make_programme,
+)
 from tests.form_data import form_data
 
 EDITORS = "Redaktørar"
@@ -139,3 +146,15 @@ def test_history_page_shows_the_newest_fifty(client, editor):
 
     assert page.count('<th scope="row">') == 50
     assert "Berre dei 50 nyaste versjonane er viste." in page
+
+
+def test_deleting_a_document_records_it_and_still_deletes_its_versions(client, db):
+    document = make_document()
+    client.force_login(User.objects.create_superuser("admin", password=None))
+
+    response = client.post(url("delete", document), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not DocumentVersion.objects.filter(document_id=document.pk).exists()
+    [version] = publishing.deleted_versions(Document)
+    assert version.object_id == str(document.pk)
