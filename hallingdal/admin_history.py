@@ -2,9 +2,9 @@
 
 Every save through a change or add form of a publishable model is one
 revision (django-reversion) with who and Action.SAVED; every deletion is
-recorded first, as the object was, with Action.DELETED, so it can be
-recovered. The History page lists the object's versions from that history
-instead of the admin's own log.
+recorded first, as the object was, with Action.DELETED (an inline row
+deleted with its form too), so it can be recovered. The History page lists
+the object's versions from that history instead of the admin's own log.
 """
 
 import functools
@@ -38,6 +38,14 @@ class HistoryAdminMixin:
                 for obj in changed:
                     if publishing.is_publishable(type(obj)):
                         reversion.add_to_revision(obj)
+
+    def save_formset(self, request, form, formset, change):
+        # An inline row deleted with the form is content deleted too: record it first.
+        if publishing.is_publishable(formset.model):
+            for row in formset.deleted_forms:
+                if row.instance.pk is not None:
+                    publishing.record(row.instance, user=request.user, action=Action.DELETED)
+        super().save_formset(request, form, formset, change)
 
     def delete_model(self, request, obj):
         # The admin's own deletion (or the model admin's, such as a document's) runs as `delete`.

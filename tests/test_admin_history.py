@@ -9,7 +9,7 @@ from django.urls import reverse
 from documents.models import Document, DocumentVersion
 from hallingdal import publishing
 from hallingdal.models import Action
-from programme.models import Grant
+from programme.models import Grant, Phase
 from tests.factories import (
     make_document,
     make_grant,
@@ -158,3 +158,23 @@ def test_deleting_a_document_records_it_and_still_deletes_its_versions(client, d
     assert not DocumentVersion.objects.filter(document_id=document.pk).exists()
     [version] = publishing.deleted_versions(Document)
     assert version.object_id == str(document.pk)
+
+
+def test_deleting_a_phase_in_the_programme_form_records_it_as_deleted(client, editor):
+    phase = make_phase(title_nn="Forprosjekt")
+    data = form_data(client.get(url("change", phase.programme)))
+    [row] = [
+        key[: -len("-id")]
+        for key, value in data.items()
+        if key.endswith("-id") and value == str(phase.pk)
+    ]
+
+    response = client.post(
+        url("change", phase.programme), {**data, f"{row}-DELETE": "on", "_save": "Lagre"}
+    )
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    [version] = publishing.deleted_versions(Phase)
+    assert version.object_id == str(phase.pk)
+    assert version.field_dict["title_nn"] == "Forprosjekt"
+    assert version.revision.history_entry.action == Action.DELETED
