@@ -1,10 +1,11 @@
-"""The site's admin: Django's own, with optimistic locking on every change form."""
+"""The site's admin: Django's own, with optimistic locking on every change form and history."""
 
 from django.contrib import admin
 from django.contrib.admin import widgets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .admin_history import with_history
 from .admin_locking import with_locking
 
 
@@ -38,5 +39,6 @@ class SiteAdminSite(admin.AdminSite):
     """
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        admin_class = with_locking(with_labelled_datetimes(admin_class or admin.ModelAdmin))
+        admin_class = with_labelled_datetimes(admin_class or admin.ModelAdmin)
+        admin_class = with_locking(with_history(admin_class, model_or_iterable))
         super().register(model_or_iterable, admin_class, **options)
