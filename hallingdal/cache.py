@@ -74,6 +74,7 @@ from django.utils import timezone
 from django.utils.cache import cc_delim_re
 from django.utils.translation import get_language_from_request
 
+from .http_cache import shared_cache_control
 from .models import PageGeneration
 
 logger = logging.getLogger(__name__)
@@ -397,6 +398,7 @@ class PageCacheMiddleware:
         response = cache.get(key, version=token)
         if response is not None:
             response["X-Page-Cache"] = "hit"
+            shared_cache_control(response, seconds_to_next_change(token))
             return response
         request.GET = ReadTrackingQueryDict(
             request.META.get("QUERY_STRING", ""), encoding=request.encoding
@@ -407,6 +409,8 @@ class PageCacheMiddleware:
             and cache.set(key, response, PAGE_TIMEOUT, version=token) is not False
         ):
             response["X-Page-Cache"] = "miss"
+            # After storing: the setting is read on every response, not kept in the entry.
+            shared_cache_control(response, seconds_to_next_change(token))
         return response
 
 
