@@ -51,6 +51,9 @@ only the query parameters public pages read (`QUERY_PARAMETERS`): addresses
 that differ in anything else (`?utm_source=...`) share one entry, so unique
 query strings cannot fill the cache. A view that reads another parameter
 still works; its pages are just not cached (and a warning says so).
+
+The pages kept here are the ones a shared cache in front may keep too, when
+DJANGO_SHARED_CACHE_SECONDS allows it (hallingdal/http_cache.py).
 """
 
 import datetime

@@ -10,6 +10,8 @@ from django.utils import translation
 from hallingdal.http_cache import PrivateResponsesMiddleware, shared_cache_control
 from hallingdal.redirects import RedirectMiddleware
 from programme.models import Programme
+from tests.factories import make_document
+from tests.test_documents import add_version
 from tests.test_headers import public_paths
 
 SHARED_SECONDS = 120
@@ -162,3 +164,16 @@ def test_errors_stay_private(client, hallingdal, shared_cache):
         assert response.status_code == 404
         assert "private" in cache_control(response)
         assert not is_shared(response)
+
+
+def test_document_files_never_get_shared_cache_lifetimes(client, staff_client, shared_cache):
+    document = make_document()
+    draft = add_version(document, publish=False)
+    unpublished = staff_client.get(reverse("admin:documents_documentversion_file", args=[draft.pk]))
+    assert unpublished.status_code == 200
+    assert "private" in cache_control(unpublished)
+    assert not is_shared(unpublished)
+    # Published files: public, but every cache asks again each time.
+    published = client.get(document.get_download_url())
+    assert published.status_code == 200
+    assert cache_control(published) == {"public", "no-cache"}
