@@ -1,11 +1,13 @@
 """ETags and 304s on public pages; what shared caches may keep, and what stays private."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from hallingdal.http_cache import PrivateResponsesMiddleware, shared_cache_control
 from hallingdal.redirects import RedirectMiddleware
@@ -113,6 +115,13 @@ def test_a_shared_cache_may_keep_anonymous_pages(client, hallingdal, shared_cach
             # The language is in the address; nothing else makes these pages differ.
             if path.startswith("/nn/"):
                 assert "Accept-Language" not in response.get("Vary", ""), path
+
+
+def test_a_shared_cache_keeps_no_page_past_a_scheduled_change(client, hallingdal, shared_cache):
+    make_document(hallingdal, publish_at=timezone.now() + datetime.timedelta(seconds=30))
+    for response in (client.get("/nn/"), client.get("/nn/")):
+        s_maxage = next(p for p in cache_control(response) if p.startswith("s-maxage="))
+        assert 0 <= int(s_maxage.split("=")[1]) <= 30
 
 
 def test_a_staff_users_pages_stay_private(staff_client, hallingdal, shared_cache):
