@@ -77,6 +77,9 @@ def test_if_none_match_gets_an_empty_304(client, hallingdal, settings, page_cach
     assert response.status_code == 304
     assert response.content == b""
     assert response["ETag"] == etag
+    # A 304 updates the headers the client keeps: the policy must be the page's own.
+    assert response["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
     stale = client.get("/nn/funding/", headers={"If-None-Match": '"not-this-one"'})
     assert stale.status_code == 200
 
