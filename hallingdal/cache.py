@@ -51,6 +51,9 @@ only the query parameters public pages read (`QUERY_PARAMETERS`): addresses
 that differ in anything else (`?utm_source=...`) share one entry, so unique
 query strings cannot fill the cache. A view that reads another parameter
 still works; its pages are just not cached (and a warning says so).
+
+The pages kept here are the ones a shared cache in front may keep too, when
+DJANGO_SHARED_CACHE_SECONDS allows it (hallingdal/http_cache.py).
 """
 
 import datetime
@@ -74,6 +77,7 @@ from django.utils import timezone
 from django.utils.cache import cc_delim_re
 from django.utils.translation import get_language_from_request
 
+from .http_cache import shared_cache_control
 from .models import PageGeneration
 
 logger = logging.getLogger(__name__)
@@ -397,6 +401,7 @@ class PageCacheMiddleware:
         response = cache.get(key, version=token)
         if response is not None:
             response["X-Page-Cache"] = "hit"
+            shared_cache_control(response, seconds_to_next_change(token))
             return response
         request.GET = ReadTrackingQueryDict(
             request.META.get("QUERY_STRING", ""), encoding=request.encoding
@@ -407,6 +412,8 @@ class PageCacheMiddleware:
             and cache.set(key, response, PAGE_TIMEOUT, version=token) is not False
         ):
             response["X-Page-Cache"] = "miss"
+            # After storing: the setting is read on every response, not kept in the entry.
+            shared_cache_control(response, seconds_to_next_change(token))
         return response
 
 

@@ -103,6 +103,10 @@ MIDDLEWARE = [
     "hallingdal.security.import_map_hashes",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the page cache, so that cached pages get their ETag from the final
+    # body too and a matching If-None-Match gets a 304 (hallingdal/http_cache.py).
+    "django.middleware.http.ConditionalGetMiddleware",
+    "hallingdal.http_cache.PrivateResponsesMiddleware",
     # Drafts due to go live are published before any page is read or served.
     "hallingdal.publishing.ScheduledChangesMiddleware",
     # Whole pages for anonymous visitors; a hit skips everything below.
@@ -183,6 +187,9 @@ CACHES = {
 }
 # Cached pages for anonymous visitors; DJANGO_PAGE_CACHE=off measures without.
 PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", default=True)
+# Seconds a shared cache in front (a CDN, a caching proxy) may keep the pages
+# the page cache keeps; 0 (the default) lets none keep them (hallingdal/http_cache.py).
+SHARED_CACHE_SECONDS = int(os.environ.get("DJANGO_SHARED_CACHE_SECONDS", "0"))
 # On PostgreSQL the database cancels a search after this many milliseconds,
 # so one expensive query cannot hold a worker; the visitor gets a message.
 SEARCH_TIMEOUT_MS = int(os.environ.get("DJANGO_SEARCH_TIMEOUT_MS", "3000"))
