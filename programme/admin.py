@@ -90,7 +90,8 @@ class ProgrammeAdmin(TabbedTranslationAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [PhaseInline, GrantInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "is_published", "position"]}),
+        (None, {"fields": ["title", "slug", "summary", "position"]}),
+        (_("Publishing"), {"fields": ["is_published", "publish_at", "unpublish_at"]}),
         (
             _("The project"),
             {"fields": ["run_by", "goal", "body", "total_budget", "planned_end_year"]},

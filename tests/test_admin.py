@@ -180,3 +180,30 @@ def test_tabbed_translation_admin_uses_local_jquery_ui(client, hallingdal, super
     assert "tabbed_translation_fields.js" in html
     assert "googleapis" not in html and "//cdn" not in html
     assert finders.find("jquery-ui/jquery-ui.min.js")
+
+
+def test_editor_schedules_a_programme_from_its_change_form(client, hallingdal, editor, settings):
+    """The programme form has the publishing window; a future start hides the page until then."""
+    settings.PAGE_CACHE = False
+    public_url = hallingdal.get_absolute_url()
+    assert client.get(public_url).status_code == 200
+    client.force_login(editor)
+    url = reverse("admin:programme_programme_change", args=[hallingdal.pk])
+    page = client.get(url)
+    form = page.context["adminform"].form
+    assert {"is_published", "publish_at", "unpublish_at"} <= set(form.fields)
+    data = {
+        key: value
+        for key, value in form.initial.items()
+        if value not in (None, "") and not isinstance(value, list | tuple | FieldFile)
+    }
+    data["municipalities"] = [m.pk for m in hallingdal.municipalities.all()]
+    data.update(inline_data("phases", list(hallingdal.phases.all()), Phase))
+    data.update(inline_data("grants", list(hallingdal.grants.all()), Grant))
+    data.update({"is_published": "on", "publish_at_0": "2099-03-01", "publish_at_1": "08:00"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    hallingdal.refresh_from_db()
+    assert hallingdal.publish_at.year == 2099
+    client.logout()
+    assert client.get(public_url).status_code == 404
