@@ -74,7 +74,7 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.cache import cc_delim_re
+from django.utils.cache import cc_delim_re, set_response_etag
 from django.utils.translation import get_language_from_request
 
 from .http_cache import shared_cache_control
@@ -407,6 +407,10 @@ class PageCacheMiddleware:
             request.META.get("QUERY_STRING", ""), encoding=request.encoding
         )
         response = self.get_response(request)
+        if is_cacheable(request, response):
+            # Hash the body once, into the entry: a hit then carries its ETag, and
+            # ConditionalGetMiddleware above keeps it instead of hashing every hit.
+            set_response_etag(response)
         if (
             is_cacheable(request, response)
             and cache.set(key, response, PAGE_TIMEOUT, version=token) is not False
