@@ -1,25 +1,12 @@
-"""The site's admin: Django's own, with optimistic locking on every change form and history."""
+"""The site's admin: Django's own, with publishing, history and locking on every change form."""
 
 from django.contrib import admin
-from django.contrib.admin import widgets
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from .admin_history import with_history
 from .admin_locking import with_locking
-
-
-class LabelledSplitDateTime(widgets.AdminSplitDateTime):
-    """Django's date and time boxes, each with a name of its own for screen readers.
-
-    The field's label names only the first box; the time box needs one too.
-    """
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs)
-        date, time = self.widgets
-        date.attrs["aria-label"] = _("Date (dd.mm.yyyy)")
-        time.attrs["aria-label"] = _("Time (hh:mm)")
+from .admin_publishing import with_publishing
+from .admin_widgets import LabelledSplitDateTime
 
 
 def with_labelled_datetimes(admin_class):
@@ -40,5 +27,6 @@ class SiteAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = with_labelled_datetimes(admin_class or admin.ModelAdmin)
-        admin_class = with_locking(with_history(admin_class, model_or_iterable))
+        admin_class = with_history(admin_class, model_or_iterable)
+        admin_class = with_locking(with_publishing(admin_class, model_or_iterable))
         super().register(model_or_iterable, admin_class, **options)

@@ -31,7 +31,9 @@ class HistoryAdminMixin:
     def save_related(self, request, form, formsets, change):
         # After the many-to-many fields and inlines are saved, so the version holds them.
         super().save_related(request, form, formsets, change)
-        with publishing.revision(user=request.user, action=Action.SAVED):
+        # The publishing buttons say when a save published or unpublished it.
+        action = getattr(request, "history_action", Action.SAVED)
+        with publishing.revision(user=request.user, action=action):
             reversion.add_to_revision(form.instance)
             for formset in formsets:
                 changed = formset.new_objects + [obj for obj, _fields in formset.changed_objects]

@@ -52,6 +52,28 @@ def fresh_page_cache(monkeypatch):
     page_cache.generation.reset()
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """Move the time the site sees (querysets, the cache, scheduling), without sleeping."""
+    import datetime
+
+    from django.utils import timezone
+
+    from hallingdal import cache as page_cache
+
+    class Clock:
+        now = timezone.now()
+
+        def move(self, **delta):
+            self.now += datetime.timedelta(**delta)
+            # The worker reads the database again, as it would once a second.
+            page_cache.generation.checked_at = float("-inf")
+
+    clock = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: clock.now)
+    return clock
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     """The run's Redis (TEST_REDIS_URL, as `make test` sets it), else one for this session.

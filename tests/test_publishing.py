@@ -6,9 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
 
-from hallingdal import cache as page_cache
 from hallingdal.models import Action, Draft
 from hallingdal.publishing import (
     deleted_versions,
@@ -32,23 +30,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def editor(db):
     return User.objects.create_user("kari", password=None, is_staff=True)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Move the time the site sees (querysets, the cache, scheduling), without sleeping."""
-
-    class Clock:
-        now = timezone.now()
-
-        def move(self, **delta):
-            self.now += datetime.timedelta(**delta)
-            # The worker reads the database again, as it would once a second.
-            page_cache.generation.checked_at = float("-inf")
-
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: clock.now)
-    return clock
 
 
 def page(client, obj, language="nn"):
