@@ -1,4 +1,5 @@
-"""The site's admin: Django's own, with optimistic locking on every change form and history."""
+"""The site's admin: Django's own, with optimistic locking on every change form, history
+and preview."""
 
 from django.contrib import admin
 from django.contrib.admin import widgets
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_history import with_history
 from .admin_locking import with_locking
+from .admin_preview import with_preview
 
 
 class LabelledSplitDateTime(widgets.AdminSplitDateTime):
@@ -40,5 +42,7 @@ class SiteAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = with_labelled_datetimes(admin_class or admin.ModelAdmin)
-        admin_class = with_locking(with_history(admin_class, model_or_iterable))
+        admin_class = with_history(admin_class, model_or_iterable)
+        admin_class = with_preview(admin_class, model_or_iterable)
+        admin_class = with_locking(admin_class)
         super().register(model_or_iterable, admin_class, **options)
