@@ -23,6 +23,7 @@ the framing of the render view by the preview page allowed.
 """
 
 import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -209,9 +210,16 @@ def visitor_request(request, address):
     return public
 
 
-def noindex(response):
-    response["X-Robots-Tag"] = NOINDEX
-    return response
+def _noindex(view):
+    """Keep every response of `view` out of search engines, should an address ever leak."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        response = view(*args, **kwargs)
+        response["X-Robots-Tag"] = NOINDEX
+        return response
+
+    return wrapped
 
 
 def _frames_render_view(view):
@@ -318,6 +326,7 @@ class PreviewAdminMixin:
 
     # Views
 
+    @_noindex
     @_frames_render_view
     def preview_view(self, request, object_id=None):
         """POST: keep the form's data and show its preview. GET: show the kept preview."""
@@ -394,8 +403,9 @@ class PreviewAdminMixin:
         response = TemplateResponse(
             request, "admin/preview.html", context, status=404 if missing else 200
         )
-        return noindex(response)
+        return response
 
+    @_noindex
     @_frameable
     def preview_render_view(self, request, object_id=None):
         """The public page with the kept data, in `?lang=`, for the preview page's frame."""
@@ -415,7 +425,7 @@ class PreviewAdminMixin:
             public = visitor_request(request, page.address(instance))
             response = render(public, page.template, context)
         response["Content-Language"] = language
-        return noindex(response)
+        return response
 
 
 def with_preview(admin_class, model_or_iterable):
