@@ -122,6 +122,8 @@ def test_the_preview_shows_unsaved_changes_in_each_language_and_saves_nothing(cl
     assert "New title in English" in en and "A summary only the preview has." in en
     # The public look: the site's stylesheet, the phases as they are stored.
     assert "/static/css/site.css" in nn and "Forprosjekt" in nn
+    # Links open the public site in the whole tab, not in the preview's frame.
+    assert '<base target="_top">' in nn
     assert 'class="preview-banner"' in nn
     assert stored_state() == before
     public = visitor.get(programme.get_absolute_url()).content.decode()
@@ -355,3 +357,28 @@ def test_the_add_form_has_the_preview_button_too(client):
     page = client.get(admin_url(Phase, "add")).content.decode()
 
     assert f'formaction="{admin_url(Phase, "preview_add")}"' in page
+
+
+@pytest.mark.parametrize(
+    ("model", "typed"),
+    [
+        (Phase, {"title_nn": "Ein ny fase", "number": "7", "status": "planned"}),
+        (Municipality, {"name": "Ein ny kommune", "number": "3399", "slug": "ny-kommune"}),
+        (Grant, {"funder_nn": "Ein ny tilskotsgivar", "amount": "12345"}),
+        (Document, {"title_nn": "Eit nytt dokument", "slug": "nytt-dokument", "kind": "other"}),
+    ],
+)
+def test_the_add_form_previews_each_model(client, model, typed):
+    programme = make_programme()
+    data = form_data(client.get(admin_url(model, "add")))
+    data.update(typed)
+    if model in (Phase, Grant):
+        data["programme"] = str(programme.pk)
+    before = stored_state()
+
+    response = client.post(admin_url(model, "preview_add"), data)
+    assert response.status_code == 302, response.context["errors"]
+
+    page = client.get(admin_url(model, "preview_render_add") + "?lang=nn").content.decode()
+    assert next(iter(typed.values())) in page
+    assert stored_state() == before

@@ -73,5 +73,10 @@ def test_preview_at_a_phones_width_from_the_change_form(editor_context, site, ha
     violations = axe_violations(frame)
     assert violations == [], "\n".join(describe(frame.url, violations))
 
+    # A link in the preview opens the public site in the whole tab, not in the frame.
+    with preview.expect_navigation():
+        frame.click("a.site-name")
+    assert preview.url == site.url + reverse("home")
+
     # Nothing was saved.
     assert Programme.objects.get(pk=hallingdal.pk).summary_nn == stored_summary
