@@ -107,9 +107,9 @@ def _with_programme_relations(programme, *, municipalities=None, grant=None):
         )
     if grant is not None:
         # In the stored grant's place, or after the others for a new one.
-        places = [index for index, row in enumerate(grants) if row.pk == grant.pk]
-        if grant.pk is not None and places:
-            grants[places[0]] = grant
+        stored = [row.pk for row in grants]
+        if grant.pk in stored:
+            grants[stored.index(grant.pk)] = grant
         else:
             grants.append(grant)
     if municipalities is None:
