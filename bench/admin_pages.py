@@ -1,4 +1,4 @@
-"""How long the admin's heaviest pages take against the uncached home page: `python bench/admin_pages.py`.
+"""The admin's heaviest pages against the uncached home page: `python bench/admin_pages.py`.
 
 Builds the production-mode site with the large data set (bench/run.py's
 build_site) and renders, in one process with the page cache off, the public
@@ -75,9 +75,8 @@ def measure(rounds):
     print(f"\n  {'page':<52} {'ms':>7} {'× home':>7} {'queries':>8} {'KB':>6}")
     for label, seconds in best.items():
         queries, size = facts[label]
-        print(
-            f"  {label:<52} {seconds * 1000:7.1f} {seconds / home:7.1f} {queries:8} {size / 1024:6.0f}"
-        )
+        figures = f"{seconds * 1000:7.1f} {seconds / home:7.1f} {queries:8} {size / 1024:6.0f}"
+        print(f"  {label:<52} {figures}")
     heaviest_label = list(pages)[-1]
     ratio = best[heaviest_label] / home
     verdict = "met" if ratio <= LIMIT else "MISSED"

@@ -1,10 +1,11 @@
-"""The site's admin: Django's own, with publishing, history and locking on every change form."""
+"""The site's admin: Django's own, with publishing, preview, history and locking."""
 
 from django.contrib import admin
 from django.db import models
 
 from .admin_history import with_history
 from .admin_locking import with_locking
+from .admin_preview import with_preview
 from .admin_publishing import with_publishing
 from .admin_widgets import LabelledSplitDateTime
 
@@ -28,5 +29,6 @@ class SiteAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = with_labelled_datetimes(admin_class or admin.ModelAdmin)
         admin_class = with_history(admin_class, model_or_iterable)
+        admin_class = with_preview(admin_class, model_or_iterable)
         admin_class = with_locking(with_publishing(admin_class, model_or_iterable))
         super().register(model_or_iterable, admin_class, **options)

@@ -81,11 +81,13 @@ class PublishingFormMixin:
         cleaned_data = super().clean()
         if self.publishing_keeps_draft:
             request = self.publishing_request
-            if any(formset.has_changed() for formset in request.publishing_formsets):
+            formsets = getattr(request, "publishing_formsets", ())
+            if any(formset.has_changed() for formset in formsets):
                 self.add_error(
                     None, DRAFT_KEEPS_OWN_FIELDS % {"model": self._meta.model._meta.verbose_name}
                 )
-            if self.publishing_action == SCHEDULE and not request.publishing_schedule.is_valid():
+            schedule = getattr(request, "publishing_schedule", None)
+            if self.publishing_action == SCHEDULE and not (schedule and schedule.is_valid()):
                 self.add_error(None, _("Choose when the draft is to be published."))
         return cleaned_data
 
