@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .admin_history import with_history
+from .admin_overview import overview
 from .admin_locking import with_locking
 
 
@@ -42,3 +43,7 @@ class SiteAdminSite(admin.AdminSite):
         admin_class = with_labelled_datetimes(admin_class or admin.ModelAdmin)
         admin_class = with_locking(with_history(admin_class, model_or_iterable))
         super().register(model_or_iterable, admin_class, **options)
+
+    def index(self, request, extra_context=None):
+        extra_context = {"overview": overview(request, self), **(extra_context or {})}
+        return super().index(request, extra_context)
