@@ -6,8 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .admin_history import with_history
-from .admin_overview import overview
 from .admin_locking import with_locking
+from .admin_overview import overview
 
 
 class LabelledSplitDateTime(widgets.AdminSplitDateTime):

@@ -18,6 +18,7 @@ listed for a few minutes more; `manage.py check_files` gives the answer now.
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Case,
@@ -40,7 +41,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
-from django.utils.translation import get_language, get_language_info, gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.settings import DEFAULT_LANGUAGE
 from modeltranslation.translator import translator
@@ -85,6 +86,7 @@ class Item:
 
 @dataclass
 class Section:
+    key: str
     title: str
     empty: str
     items: list
@@ -131,6 +133,12 @@ def change_url(model_label, pk, fragment=""):
     app_label, model_name = model_label.split(".")
     url = reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
     return f"{url}#{fragment}" if fragment else url
+
+
+def who(user):
+    if user is None:
+        return gettext("Unknown")
+    return user.get_full_name() or user.get_username()
 
 
 def when(moment):
@@ -217,8 +225,7 @@ def drafts_section(models):
     items = []
     for draft in drafts:
         model = draft.content_type.model_class()
-        user = draft.updated_by
-        values = {"when": when(draft.updated_at), "who": user.get_username() if user else "?"}
+        values = {"when": when(draft.updated_at), "who": who(draft.updated_by)}
         details = gettext("Last saved %(when)s by %(who)s.") % values
         if draft.go_live_at:
             details += " " + gettext("Goes live %(when)s.") % {"when": when(draft.go_live_at)}
@@ -230,6 +237,7 @@ def drafts_section(models):
             )
         )
     return Section(
+        key="drafts",
         title=_("Drafts of published pages"),
         empty=_("No page has unpublished changes."),
         items=items,
@@ -258,9 +266,11 @@ def scheduled_section(models, language):
     for row in rows:
         details = []
         if row["publishes"]:
-            details.append(gettext("Published %(when)s.") % {"when": when(row["publishes"])})
+            moment = {"when": when(row["publishes"])}
+            details.append(gettext("To be published %(when)s.") % moment)
         if row["unpublishes"]:
-            details.append(gettext("Unpublished %(when)s.") % {"when": when(row["unpublishes"])})
+            moment = {"when": when(row["unpublishes"])}
+            details.append(gettext("To be unpublished %(when)s.") % moment)
         items.append(
             Item(
                 text=label_of(row),
@@ -269,6 +279,7 @@ def scheduled_section(models, language):
             )
         )
     return Section(
+        key="scheduled",
         title=_("Scheduled publication"),
         empty=_("Nothing is scheduled to be published or unpublished."),
         items=items,
@@ -292,7 +303,7 @@ def recent_changes_section(models):
         model = version.content_type.model_class()
         values = {
             "action": entry.get_action_display() if entry else gettext("Saved"),
-            "who": revision.user.get_username() if revision.user else gettext("Unknown"),
+            "who": who(revision.user),
             "when": when(revision.date_created),
         }
         deleted = entry is not None and entry.action == Action.DELETED
@@ -305,6 +316,7 @@ def recent_changes_section(models):
             )
         )
     return Section(
+        key="changes",
         title="",
         empty=_("Nothing has been changed yet."),
         items=items,
@@ -368,11 +380,12 @@ def missing_translations_section(models, language):
             column = f"{name}_{code}"
             words = gettext("%(field)s in %(language)s") % {
                 "field": capfirst(model._meta.get_field(name).verbose_name),
-                "language": get_language_info(code)["name_translated"],
+                "language": dict(settings.LANGUAGES)[code],
             }
             links.append((words, change_url(row["row_kind"], row["row_id"], f"id_{column}"), label))
         items.append(Item(text=label, links=links))
     return Section(
+        key="translations",
         title=_("Texts missing in Bokmål or English"),
         empty=_("Every text is in all three languages."),
         items=items,
@@ -408,6 +421,7 @@ def overdue_phases_section(models, language):
             )
         )
     return Section(
+        key="phases",
         title=_("Phases in progress after their planned end"),
         empty=_("No phase is in progress after its planned end."),
         items=items,
@@ -437,6 +451,7 @@ def pictures_section(models):
         for programme in programmes
     ]
     return Section(
+        key="pictures",
         title=_("Pictures without a description"),
         empty=_("Every picture has a description."),
         items=items,
@@ -461,6 +476,7 @@ def undated_grants_section(models):
         for grant in grants
     ]
     return Section(
+        key="grants",
         title=_("Grants without a date"),
         empty=_("Every grant has the date it was awarded."),
         items=items,
@@ -518,6 +534,7 @@ def files_section(models, language):
             )
         )
     return Section(
+        key="files",
         title=_("Documents whose file is missing or damaged"),
         empty=_("Every document's files are in place."),
         items=items,
@@ -624,6 +641,7 @@ def broken_links_section(models, language):
                 )
             )
     return Section(
+        key="links",
         title=_("Links that visitors cannot follow"),
         empty=_("Every link in the texts leads to a published page."),
         items=items[:SHOWN],
