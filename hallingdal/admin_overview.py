@@ -15,6 +15,7 @@ and the section says when it was made. Editors see a file they replace
 listed for a few minutes more; `manage.py check_files` gives the answer now.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -56,6 +57,8 @@ from .link_picker import DELETED, NOT_PUBLISHED
 from .models import Action, Draft
 from .publishing import publishable_models
 from .richtext import INTERNAL_ANCHOR, published_targets
+
+logger = logging.getLogger(__name__)
 
 SHOWN = 10
 FILES_SECONDS = 5 * 60
@@ -485,7 +488,8 @@ def undated_grants_section(models):
 
 
 def file_problem_rows():
-    """The document versions whose file is missing or of the wrong size, and when it was checked.
+    """The first SHOWN document versions whose file is missing or of the wrong size, how many
+    there are, and when they were checked; None if the storage could not be read.
 
     Kept in the cache for FILES_SECONDS (see the module's docstring).
     """
@@ -497,17 +501,20 @@ def file_problem_rows():
     versions = list(
         DocumentVersion.objects.order_by("-uploaded_at", "-pk").values(*columns, *titles)
     )
-    problems = file_problems(
-        {version["file"]: version["size"] for version in versions}, file_storage()
-    )
-    found = {
-        "checked_at": timezone.now(),
-        "rows": [
-            {**version, "problem": problems[version["file"]]}
-            for version in versions
-            if version["file"] in problems
-        ],
-    }
+    try:
+        problems = file_problems(
+            {version["file"]: version["size"] for version in versions}, file_storage()
+        )
+    except OSError:
+        # The index still opens; the next view tries again.
+        logger.exception("Could not check the document files for the admin's overview")
+        return None
+    rows = [
+        {**version, "problem": problems[version["file"]]}
+        for version in versions
+        if version["file"] in problems
+    ]
+    found = {"checked_at": timezone.now(), "rows": rows[:SHOWN], "total": len(rows)}
     cache.set(FILES_CACHE_KEY, found, FILES_SECONDS)
     return found
 
@@ -516,8 +523,16 @@ def files_section(models, language):
     if Document not in models:
         return None
     found = file_problem_rows()
+    if found is None:
+        return Section(
+            key="files",
+            title=_("Documents whose file is missing or damaged"),
+            empty=_("The files could not be checked just now. Try again in a while."),
+            items=[],
+            total=0,
+        )
     items = []
-    for row in found["rows"][:SHOWN]:
+    for row in found["rows"]:
         title = row.get(f"document__title_{language}") or row[f"document__title_{DEFAULT_LANGUAGE}"]
         values = {"file": row["original_filename"]}
         if row["problem"] == MISSING:
@@ -538,7 +553,7 @@ def files_section(models, language):
         title=_("Documents whose file is missing or damaged"),
         empty=_("Every document's files are in place."),
         items=items,
-        total=len(found["rows"]),
+        total=found["total"],
         note=gettext("Checked %(when)s.") % {"when": when(found["checked_at"])},
     )
 
@@ -586,7 +601,7 @@ def texts_with_links(models, language):
     return found
 
 
-def link_targets(wanted, language):
+def linked_objects(wanted, language):
     """{(kind, id): (label, visible now)} of the linked objects that exist: one UNION query."""
     targets = published_targets()
     querysets = []
@@ -616,7 +631,7 @@ def broken_links_section(models, language):
     for _row, _field, anchors in texts:
         for kind, pk, _words in anchors:
             wanted.setdefault(kind, set()).add(pk)
-    existing = link_targets(wanted, language)
+    existing = linked_objects(wanted, language)
     items = []
     for row, rich_field, anchors in texts:
         for kind, pk, words in anchors:
