@@ -196,13 +196,16 @@ def label_of(row):
 
 
 def rows_of(model):
-    """All rows of the model, by a plain QuerySet: modeltranslation's values() would add
-    every field to a values() of expressions only, and the UNIONs need exactly theirs."""
+    """All rows of the model, in a plain QuerySet rather than modeltranslation's.
+
+    Its values() of expressions alone would select every field as well, and
+    the rows of a UNION must have exactly the same columns.
+    """
     return QuerySet(model)
 
 
 def union(querysets, *, order_by):
-    """The rows of several models' querysets (alike columns), newest SHOWN first, and a count."""
+    """The first SHOWN rows of several models' querysets (alike columns), and how many in all."""
     if not querysets:
         return [], 0
     first, *others = [queryset.order_by() for queryset in querysets]
@@ -567,7 +570,10 @@ def rich_columns(model):
 
 
 def texts_with_links(models, language):
-    """Each text that has an internal link: (kind, id, label, field, anchors), one UNION query."""
+    """(row, field, links) for each text that links to our own pages: one UNION query.
+
+    Only rows with "internal:" in a text are read; the links are parsed here.
+    """
     columns = {kind: rich_columns(model) for kind, model in LINKED_MODELS.items()}
     width = max(len(fields) for fields in columns.values())
     blank = Value("", output_field=CharField())
