@@ -5,6 +5,7 @@ from django.db import models
 
 from .admin_history import with_history
 from .admin_locking import with_locking
+from .admin_overview import overview
 from .admin_preview import with_preview
 from .admin_publishing import with_publishing
 from .admin_widgets import LabelledSplitDateTime
@@ -32,3 +33,7 @@ class SiteAdminSite(admin.AdminSite):
         admin_class = with_preview(admin_class, model_or_iterable)
         admin_class = with_locking(with_publishing(admin_class, model_or_iterable))
         super().register(model_or_iterable, admin_class, **options)
+
+    def index(self, request, extra_context=None):
+        extra_context = {"overview": overview(request, self), **(extra_context or {})}
+        return super().index(request, extra_context)

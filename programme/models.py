@@ -306,6 +306,14 @@ class PhaseQuerySet(PublishedQuerySet):
         now = timezone.now()
         return self.filter(live(now=now), live("programme__", now=now))
 
+    def overdue(self):
+        """Phases still marked in progress after they were planned to end (see is_overdue)."""
+        today = timezone.localdate()
+        return self.filter(status=PhaseStatus.ACTIVE).filter(
+            Q(ends_on__lt=today)
+            | Q(ends_on__isnull=True, programme__planned_end_year__lt=today.year)
+        )
+
 
 class Phase(Publishable):
     programme = models.ForeignKey(

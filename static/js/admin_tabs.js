@@ -34,4 +34,21 @@
       gettext("Language shown in the fields"),
     )
   })
+
+  // The admin's overview links to one language of one field
+  // (#id_summary_en): show every field in that language, and go to it.
+  $(() => {
+    const id = decodeURIComponent(window.location.hash.slice(1))
+    const field = id && document.getElementById(id)
+    const panel = field && $(field).closest(".ui-tabs-panel")
+    if (!panel?.length) return
+    const index = panel.parent().children(".ui-tabs-panel").index(panel)
+    const mainSwitch = $("#modeltranslation-main-switch")
+    if (mainSwitch.length) mainSwitch.val(String(index)).trigger("change")
+    else panel.parent().tabs("option", "active", index)
+    const target = panel.find("[contenteditable='true'], input, textarea, select")
+      .filter(":visible").first()
+    panel[0].scrollIntoView({ block: "center" })
+    target.trigger("focus")
+  })
 })()

@@ -2,21 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from documents.file_checks import MISSING, WRONG_SIZE, file_problems, file_storage, stored_names
 from documents.models import DocumentVersion
-
-FOLDER = "documents"
-
-
-def stored_names(storage, folder=FOLDER):
-    """Every file name under `folder` in the storage, walking sub-folders."""
-    try:
-        directories, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return set()
-    names = {f"{folder}/{name}" for name in files}
-    for directory in directories:
-        names |= stored_names(storage, f"{folder}/{directory}")
-    return names
 
 
 class Command(BaseCommand):
@@ -26,15 +13,14 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        storage = DocumentVersion._meta.get_field("file").storage
+        storage = file_storage()
         on_disk = stored_names(storage)
         rows = dict(DocumentVersion.objects.values_list("file", "size"))
+        problems_by_name = file_problems(rows, storage, on_disk)
 
         orphans = sorted(on_disk - rows.keys())
-        missing = sorted(name for name in rows if name not in on_disk)
-        wrong_size = sorted(
-            name for name in rows.keys() & on_disk if storage.size(name) != rows[name]
-        )
+        missing = sorted(name for name, kind in problems_by_name.items() if kind == MISSING)
+        wrong_size = sorted(name for name, kind in problems_by_name.items() if kind == WRONG_SIZE)
 
         for name in orphans:
             self.stdout.write(f"File without a version: {name}")
