@@ -130,3 +130,32 @@ def page_paths(hallingdal):
 
 def path_of(url):
     return urlsplit(url).path
+
+
+def editors_group():
+    """The editors' group with the rights its migrations give it.
+
+    A browser test's database is emptied after each test, migrations' rows
+    included, so each test that needs the group makes it again.
+    """
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    editors = import_module("hallingdal.migrations.0001_editors_group")
+    publish = import_module("hallingdal.migrations.0006_editors_publish")
+    group, created = Group.objects.get_or_create(name=editors.EDITORS_GROUP)
+    if created:
+        for app_label, models in editors.EDITOR_PERMISSIONS.items():
+            for model, actions in models.items():
+                group.permissions.add(
+                    *Permission.objects.filter(
+                        content_type__app_label=app_label,
+                        codename__in=[f"{action}_{model}" for action in actions],
+                    )
+                )
+        for app_label, codename in publish.PUBLISH:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group

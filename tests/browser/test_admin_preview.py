@@ -6,13 +6,14 @@ the public page, which is allowed for it alone.
 """
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
 from programme.models import Programme
 
 from .axe import axe_violations, describe
+from .conftest import editors_group
 from .test_csp import COLLECT_VIOLATIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +24,7 @@ SUMMARY = "Eit samandrag som berre førehandsvisinga har."
 @pytest.fixture
 def editor_context(context, site):
     editor = User.objects.create_user("kari", password=None, is_staff=True)
-    editor.groups.add(Group.objects.get(name="Redaktørar"))
+    editor.groups.add(editors_group())
     client = Client()
     client.force_login(editor)
     context.add_cookies(

@@ -5,11 +5,10 @@ admin in Nynorsk. Pages are watched for console errors and for anything the
 Content Security Policy blocks; both must stay empty.
 """
 
-import importlib
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import translation
 from playwright.sync_api import expect
@@ -18,9 +17,7 @@ from documents.models import Document, DocumentKind
 from programme.models import Phase
 
 from .axe import axe_violations, describe
-from .conftest import ARTIFACTS, LANGUAGES
-
-editors_migration = importlib.import_module("hallingdal.migrations.0001_editors_group")
+from .conftest import ARTIFACTS, LANGUAGES, editors_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,21 +28,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 EDITORS = "textarea[data-django-prose-editor-configurable]:not([id*='__prefix__'])"
-
-
-def editors_group():
-    """The group its migration made, with its rights: a browser test's database is emptied."""
-    group, created = Group.objects.get_or_create(name=editors_migration.EDITORS_GROUP)
-    if created:
-        for app_label, models in editors_migration.EDITOR_PERMISSIONS.items():
-            for model, actions in models.items():
-                group.permissions.add(
-                    *Permission.objects.filter(
-                        content_type__app_label=app_label,
-                        codename__in=[f"{action}_{model}" for action in actions],
-                    )
-                )
-    return group
 
 
 @pytest.fixture
