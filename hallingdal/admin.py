@@ -5,6 +5,7 @@ from django.contrib.admin import widgets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .admin_document_usage import with_document_usage
 from .admin_history import with_history
 from .admin_locking import with_locking
 
@@ -40,5 +41,6 @@ class SiteAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = with_labelled_datetimes(admin_class or admin.ModelAdmin)
+        admin_class = with_document_usage(admin_class, model_or_iterable)
         admin_class = with_locking(with_history(admin_class, model_or_iterable))
         super().register(model_or_iterable, admin_class, **options)
