@@ -54,7 +54,8 @@ def text_columns(model):
     for field in fields:
         if isinstance(field, RichTextField) and field.name not in translated:
             original = getattr(field, "translated_field", field)
-            yield field.attname, capfirst(original.verbose_name), getattr(field, "language", None)
+            label = str(capfirst(original.verbose_name))
+            yield field.attname, label, getattr(field, "language", None)
 
 
 # Named in the editor's language, with the code their tab shows.
