@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin import widgets
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,17 @@ def with_labelled_datetimes(admin_class):
     return type(admin_class.__name__, (admin_class,), {"formfield_overrides": overrides})
 
 
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """Autocomplete results named as their admin names them (`autocomplete_label`), else str()."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        if label is not None:
+            result["text"] = label(obj)
+        return result
+
+
 class SiteAdminSite(admin.AdminSite):
     """Django's admin site, whose registered ModelAdmins refuse to undo others' saves.
 
@@ -44,3 +56,6 @@ class SiteAdminSite(admin.AdminSite):
         admin_class = with_document_usage(admin_class, model_or_iterable)
         admin_class = with_locking(with_history(admin_class, model_or_iterable))
         super().register(model_or_iterable, admin_class, **options)
+
+    def autocomplete_view(self, request):
+        return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)

@@ -76,14 +76,10 @@ def admin_url(obj):
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
 
 
-def phase_label(phase):
-    return f"{phase.programme} – {phase}"
-
-
 # The models whose texts may link to a document, how to read them, how to name a row.
 TEXT_SOURCES = [
     (Programme, lambda queryset: queryset, str),
-    (Phase, lambda queryset: queryset.select_related("programme"), phase_label),
+    (Phase, lambda queryset: queryset.select_related("programme"), Phase.title_with_programme.fget),
     (Municipality, lambda queryset: queryset, str),
     (Document, lambda queryset: queryset, str),
 ]
@@ -139,7 +135,7 @@ def page_usages(documents):
             usages.append(
                 Usage(
                     phase,
-                    phase_label(phase),
+                    phase.title_with_programme,
                     gettext("Documents on its page"),
                     language_name(None),
                     admin_url(phase),

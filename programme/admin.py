@@ -56,6 +56,18 @@ PICTURES = {
 }
 
 
+class PhaseChoiceMixin:
+    """A phase field whose choices name the phase's programme too, in one query."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "phase":
+            kwargs["queryset"] = Phase.objects.select_related("programme")
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "phase":
+            field.label_from_instance = Phase.title_with_programme.fget
+        return field
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(TabbedTranslationAdmin):
     formfield_overrides = PICTURES
@@ -138,6 +150,13 @@ class PhaseAdmin(TabbedTranslationAdmin):
     autocomplete_fields = ["programme"]
     readonly_fields = ["updated_at"]
 
+    def get_queryset(self, request):
+        # The autocomplete of grants' and documents' phases names each one's programme.
+        return super().get_queryset(request).select_related("programme")
+
+    def autocomplete_label(self, phase):
+        return phase.title_with_programme
+
 
 @admin.register(Municipality)
 class MunicipalityAdmin(TabbedTranslationAdmin):
@@ -150,7 +169,7 @@ class MunicipalityAdmin(TabbedTranslationAdmin):
 
 
 @admin.register(Grant)
-class GrantAdmin(TabbedTranslationAdmin):
+class GrantAdmin(PhaseChoiceMixin, TabbedTranslationAdmin):
     formfield_overrides = HTTPS_LINKS
     list_display = ["funder", "amount", "programme", "phase", "awarded_on", "is_published"]
     list_filter = ["is_published", "programme", "funder"]

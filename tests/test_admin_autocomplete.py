@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from programme.models import Grant
 from tests.factories import (
@@ -174,3 +175,27 @@ def test_document_form_lists_only_the_chosen_phase_and_programme(client, editor)
     html = page.content.decode()
     assert options_of(html, "phase") == ["", str(phases[2].pk)]
     assert options_of(html, "programme") == ["", str(programme.pk)]
+
+
+def test_phases_are_named_with_their_programme_in_the_autocomplete_and_the_form(client, editor):
+    first = make_programme(title_nn="Framtidstru")
+    second = make_programme(title_nn="Reiseliv")
+    ours = make_phase(first, number=1, title_nn="Kartlegging")
+    theirs = make_phase(second, number=1, title_nn="Kartlegging")
+    with translation.override("nn"):
+        ours_label, theirs_label = ours.title_with_programme, theirs.title_with_programme
+    assert ours_label == "Framtidstru – Fase 1: Kartlegging"
+    client.force_login(editor)
+    url = autocomplete_url("programme", "grant", "phase", "Kartl")
+    with CaptureQueriesContext(connection) as two:
+        texts = sorted(result["text"] for result in client.get(url).json()["results"])
+    assert texts == [ours_label, theirs_label]
+    for n in range(2, 12):
+        make_phase(second, number=n, title_nn=f"Kartlegging {n}")
+    with CaptureQueriesContext(connection) as twelve:
+        assert len(client.get(url).json()["results"]) == 12
+    assert len(twelve) == len(two)
+
+    grant = make_grant(second, phase=theirs)
+    page = client.get(reverse("admin:programme_grant_change", args=[grant.pk])).content.decode()
+    assert f'<option value="{theirs.pk}" selected>{theirs_label}</option>' in page
