@@ -63,23 +63,29 @@ class DocumentUsageAdminMixin:
             actions["delete_selected"] = (with_usage_warning(func), name, description)
         return actions
 
+    # Unchecking "published", an unpublishing time in the past or hiding the
+    # last published version all take the document from visitors: compare
+    # before the save and after its versions are saved.
     def save_model(self, request, obj, form, change):
+        request.document_was_visible = change and is_visible(obj)
         super().save_model(request, obj, form, change)
-        if change and "is_published" in form.changed_data and not obj.is_published:
-            usages = usages_of_document(obj)
-            if usages:
-                messages.warning(
-                    request,
-                    format_html(
-                        "{} {}",
-                        gettext(
-                            "“%(document)s” is no longer published, so visitors can no longer "
-                            "open it from these places, which still link to it or show it:"
-                        )
-                        % {"document": obj},
-                        usage_links(usages),
-                    ),
-                )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        document = form.instance
+        if not getattr(request, "document_was_visible", False) or is_visible(document):
+            return
+        usages = usages_of_document(document)
+        if usages:
+            message = gettext(
+                "Visitors can no longer open “%(document)s”, but these places still link "
+                "to it or show it:"
+            ) % {"document": document}
+            messages.warning(request, format_html("{} {}", message, usage_links(usages)))
+
+
+def is_visible(document):
+    return Document.objects.published().filter(pk=document.pk).exists()
 
 
 def with_document_usage(admin_class, model_or_iterable):

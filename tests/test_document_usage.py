@@ -250,7 +250,7 @@ def test_unpublishing_a_used_document_warns_and_lists_the_uses(client, editor, p
     assert not plan.is_published
     warnings = [text for level, text in sent if level == "warning"]
     assert len(warnings) == 1
-    assert "“Prosjektplan” is no longer published" in warnings[0]
+    assert "Visitors can no longer open “Prosjektplan”" in warnings[0]
     assert f'<a href="{change_url(programme)}">Framtidstru</a> (Text, English (EN))' in warnings[0]
 
 
@@ -265,3 +265,18 @@ def test_saving_without_unpublishing_or_without_uses_does_not_warn(
     unused.refresh_from_db()
     assert not unused.is_published
     assert [level for level, _text in sent] == ["success"]
+
+
+def test_hiding_the_last_published_version_warns_too(client, editor, plan, english_admin):
+    make_programme(title_nn="Framtidstru", body_nn=link_to(plan))
+    client.force_login(editor)
+    sent = save_form(client, plan, **{"versions-0-is_published": None})
+    assert not plan.versions.filter(is_published=True).exists()
+    assert [level for level, _text in sent] == ["warning", "success"]
+
+
+def test_a_document_already_hidden_does_not_warn_again(client, editor, plan, english_admin):
+    make_programme(body_nn=link_to(plan))
+    Document.objects.filter(pk=plan.pk).update(is_published=False)
+    client.force_login(editor)
+    assert [level for level, _text in save_form(client, plan, title_nn="Anna")] == ["success"]
