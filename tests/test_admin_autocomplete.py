@@ -1,15 +1,17 @@
 """Long selects are autocompletes, and a programme's grants are summed up, not all inline."""
 
+import os
 import re
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from programme.models import Grant
+from programme.models import Grant, Programme
 from tests.factories import (
     make_document,
     make_grant,
@@ -199,3 +201,20 @@ def test_phases_are_named_with_their_programme_in_the_autocomplete_and_the_form(
     grant = make_grant(second, phase=theirs)
     page = client.get(reverse("admin:programme_grant_change", args=[grant.pk])).content.decode()
     assert f'<option value="{theirs.pk}" selected>{theirs_label}</option>' in page
+
+
+def test_programme_form_queries_stay_the_same_with_the_large_data_set(client, editor, hallingdal):
+    def queries_for(programme):
+        url = reverse("admin:programme_programme_change", args=[programme.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    client.force_login(editor)
+    alone = queries_for(hallingdal)
+    call_command("generate_bulk_data", stdout=open(os.devnull, "w"))
+    heaviest = Programme.objects.filter(slug__startswith="bulk-").last()
+    assert heaviest.grants.count() >= 40 and heaviest.municipalities.count() >= 8
+    # Before the grants left the form, the heaviest took 49 queries.
+    assert queries_for(hallingdal) == queries_for(heaviest) == alone <= 20
