@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from programme.admin import PhaseChoiceMixin
+
 from .forms import VersionUploadForm
 from .models import Document, DocumentVersion
 from .responses import file_response
@@ -94,7 +96,7 @@ class DocumentVersionInline(VersionFactsMixin, admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(TabbedTranslationAdmin):
+class DocumentAdmin(PhaseChoiceMixin, TabbedTranslationAdmin):
     list_display = ["title", "kind", "programme", "is_published", "updated_at"]
     list_filter = ["is_published", "kind", "programme"]
     list_select_related = ["programme"]

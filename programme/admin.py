@@ -1,14 +1,15 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Sum
+from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import (
-    TabbedTranslationAdmin,
-    TranslationStackedInline,
-    TranslationTabularInline,
-)
+from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 
 from .models import Grant, Municipality, Phase, Programme
 from .validators import picture_help_text, validate_picture
@@ -55,28 +56,16 @@ PICTURES = {
 }
 
 
-class GrantInline(TranslationTabularInline):
-    model = Grant
-    formfield_overrides = HTTPS_LINKS
-    extra = 0
-    fields = [
-        "funder",
-        "amount",
-        "phase",
-        "awarded_on",
-        "awarded_on_precision",
-        "source_url",
-        "is_published",
-    ]
-    show_change_link = True
+class PhaseChoiceMixin:
+    """A phase field whose choices name the phase's programme too, in one query."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Offer only this programme's phases, so the rule in Grant.clean()
-        # is hard to break by accident.
         if db_field.name == "phase":
-            programme_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = Phase.objects.filter(programme_id=programme_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+            kwargs["queryset"] = Phase.objects.select_related("programme")
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "phase":
+            field.label_from_instance = Phase.title_with_programme.fget
+        return field
 
 
 @admin.register(Programme)
@@ -86,9 +75,13 @@ class ProgrammeAdmin(TabbedTranslationAdmin):
     list_filter = ["is_published"]
     search_fields = ["title", "summary", "scheme"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["municipalities"]
-    readonly_fields = ["created_at", "updated_at"]
-    inlines = [PhaseInline, GrantInline]
+    # A search box rather than the two-list filter, which puts every
+    # municipality in the database into the page (200 with the bulk data).
+    autocomplete_fields = ["municipalities"]
+    readonly_fields = ["grant_summary", "created_at", "updated_at"]
+    # Phases stay inline: a programme has a handful. Its grants grow with
+    # every award, so the form sums them up and links to their own list.
+    inlines = [PhaseInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "position"]}),
         (_("Publishing"), {"fields": ["is_published", "publish_at", "unpublish_at"]}),
@@ -98,6 +91,7 @@ class ProgrammeAdmin(TabbedTranslationAdmin):
         ),
         (_("National scheme"), {"fields": ["scheme", "scheme_owner", "scheme_description"]}),
         (_("Municipalities"), {"fields": ["municipalities"]}),
+        (_("Grants"), {"fields": ["grant_summary"]}),
         (_("Picture"), {"fields": ["image", "image_description"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
@@ -109,6 +103,43 @@ class ProgrammeAdmin(TabbedTranslationAdmin):
     def phase_count(self, programme):
         return programme.phase_total
 
+    @admin.display(description=_("grants"))
+    def grant_summary(self, programme):
+        """How many grants and how much, with links to list them and to add one: one query."""
+        if programme.pk is None:
+            return gettext("Add grants once the programme is saved.")
+        totals = programme.grants.aggregate(count=Count("pk"), total=Sum("amount"))
+        if totals["count"]:
+            summary = ngettext(
+                "%(count)s grant, NOK %(total)s in all.",
+                "%(count)s grants, NOK %(total)s in all.",
+                totals["count"],
+            ) % {
+                "count": totals["count"],
+                "total": number_format(totals["total"], 0, force_grouping=True),
+            }
+        else:
+            summary = gettext("No grants yet.")
+        return format_html(
+            '{} <a href="{}">{}</a> · <a href="{}">{}</a>',
+            summary,
+            grant_list_url(programme),
+            gettext("See and edit the grants"),
+            grant_add_url(programme),
+            gettext("Add a grant"),
+        )
+
+
+def grant_list_url(programme):
+    """The grant list filtered to the programme, by GrantAdmin's programme filter."""
+    query = urlencode({"programme__id__exact": programme.pk})
+    return f"{reverse('admin:programme_grant_changelist')}?{query}"
+
+
+def grant_add_url(programme):
+    """The add form with the programme chosen (the admin takes initial values from the query)."""
+    return f"{reverse('admin:programme_grant_add')}?{urlencode({'programme': programme.pk})}"
+
 
 @admin.register(Phase)
 class PhaseAdmin(TabbedTranslationAdmin):
@@ -118,6 +149,13 @@ class PhaseAdmin(TabbedTranslationAdmin):
     search_fields = ["title", "summary", "programme__title"]
     autocomplete_fields = ["programme"]
     readonly_fields = ["updated_at"]
+
+    def get_queryset(self, request):
+        # The autocomplete of grants' and documents' phases names each one's programme.
+        return super().get_queryset(request).select_related("programme")
+
+    def autocomplete_label(self, phase):
+        return phase.title_with_programme
 
 
 @admin.register(Municipality)
@@ -131,7 +169,7 @@ class MunicipalityAdmin(TabbedTranslationAdmin):
 
 
 @admin.register(Grant)
-class GrantAdmin(TabbedTranslationAdmin):
+class GrantAdmin(PhaseChoiceMixin, TabbedTranslationAdmin):
     formfield_overrides = HTTPS_LINKS
     list_display = ["funder", "amount", "programme", "phase", "awarded_on", "is_published"]
     list_filter = ["is_published", "programme", "funder"]

@@ -466,6 +466,14 @@ class Phase(Publishable):
             return _("From %(start)s") % {"start": self.starts_display}
         return _("Dates not published")
 
+    @property
+    def title_with_programme(self):
+        """The phase with its programme, for lists of phases of every programme.
+
+        Every programme has a "Phase 1"; select the programme with the phase.
+        """
+        return f"{self.programme} – {self}"
+
 
 class GrantQuerySet(PublishedQuerySet):
     def published(self):

@@ -1,7 +1,7 @@
 """A refused save in a real browser: the editor's text stays, the second save goes through.
 
 Chromium submits the form as editors' browsers do: text areas with CRLF line
-ends, the municipalities from the filter widget's script, the translation
+ends, the municipalities from the autocomplete's script, the translation
 tabs built by jQuery UI.
 """
 
