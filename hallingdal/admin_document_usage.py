@@ -73,8 +73,11 @@ class DocumentUsageAdminMixin:
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         document = form.instance
-        if not getattr(request, "document_was_visible", False) or is_visible(document):
-            return
+        if getattr(request, "document_was_visible", False) and not is_visible(document):
+            self.after_unpublish(request, document)
+
+    def after_unpublish(self, request, document):
+        """Warn that the places using the document now lead nowhere (the Unpublish button too)."""
         usages = usages_of_document(document)
         if usages:
             message = gettext(

@@ -407,6 +407,9 @@ class PublishingAdminMixin:
                 gettext("“%(object)s” is unpublished: visitors no longer see it.")
                 % {"object": obj},
             )
+            # Another part of the admin may have more to say (a document's usages).
+            if hasattr(self, "after_unpublish"):
+                self.after_unpublish(request, obj)
         return HttpResponseRedirect(self._url("change", obj))
 
 

@@ -254,6 +254,18 @@ def test_unpublishing_a_used_document_warns_and_lists_the_uses(client, editor, p
     assert f'<a href="{change_url(programme)}">Framtidstru</a> (Text, English (EN))' in warnings[0]
 
 
+def test_the_unpublish_button_warns_and_lists_the_uses_too(client, editor, plan, english_admin):
+    programme = make_programme(title_nn="Framtidstru", body_en=link_to(plan))
+    client.force_login(editor)
+    unpublish = reverse("admin:documents_document_unpublish", args=[plan.pk])
+
+    response = client.post(unpublish)
+
+    sent = [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
+    warnings = [text for level, text in sent if level == "warning"]
+    assert len(warnings) == 1 and change_url(programme) in warnings[0]
+
+
 def test_saving_without_unpublishing_or_without_uses_does_not_warn(
     client, editor, plan, english_admin
 ):
