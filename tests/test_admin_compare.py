@@ -271,6 +271,10 @@ def test_a_deleted_programme_comes_back_unpublished_with_its_translations(client
     assert message.level == messages.SUCCESS
 
 
+def alert_of(page):
+    return re.search(r'role="alert">(.*?)</div>', page, re.S)[1]
+
+
 def deleted(client, obj):
     response = client.post(admin_url("delete", type(obj), obj.pk), {"post": "yes"})
     assert response.status_code == 302
@@ -298,7 +302,10 @@ def test_recovering_into_a_taken_slug_is_refused_with_nothing_written(client):
 
     assert response.status_code == 409
     assert not Municipality.objects.filter(pk=municipality.pk).exists()
-    assert "form method" not in response.content.decode()
+    page = response.content.decode()
+    assert "form method" not in page
+    # Django's own words for a taken slug ("slug" is «Adressenamn» in Nynorsk).
+    assert "Adressenamn" in alert_of(page)
 
 
 def test_recovering_a_phase_whose_programme_is_gone_is_refused(client):
@@ -310,6 +317,7 @@ def test_recovering_a_phase_whose_programme_is_gone_is_refused(client):
     response = client.post(admin_url("recover", Phase, version.pk))
 
     assert response.status_code == 409
+    assert "<li>Program: " in alert_of(response.content.decode())
     assert not Phase.objects.filter(pk=phase.pk).exists()
 
 
