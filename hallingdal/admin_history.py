@@ -4,7 +4,9 @@ Every save through a change or add form of a publishable model is one
 revision (django-reversion) with who and Action.SAVED; every deletion is
 recorded first, as the object was, with Action.DELETED (an inline row
 deleted with its form too), so it can be recovered. The History page lists
-the object's versions from that history instead of the admin's own log.
+the object's versions from that history instead of the admin's own log, with
+a form to compare any two of them and a link to restore each (see
+admin_compare.py, which also adds the pages that recover deleted objects).
 """
 
 import functools
@@ -19,13 +21,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from . import publishing
+from .admin_compare import NOW, VersionsAdminMixin
 from .models import Action
 
 # The History page shows the newest versions only, so it stays quick to load and to read.
 HISTORY_ROWS = 50
 
 
-class HistoryAdminMixin:
+class HistoryAdminMixin(VersionsAdminMixin):
     """Records the admin's saves and deletions in the history, and shows it on the History page."""
 
     def save_related(self, request, form, formsets, change):
@@ -70,12 +73,25 @@ class HistoryAdminMixin:
             raise PermissionDenied
         # One row more than is shown tells whether there are more.
         versions = list(publishing.history(obj)[: HISTORY_ROWS + 1])
+        shown = versions[:HISTORY_ROWS]
+        # Each row with the version before it (the one more read is the last row's).
+        rows = [
+            {
+                "version": version,
+                "previous": versions[index + 1] if index + 1 < len(versions) else None,
+            }
+            for index, version in enumerate(shown)
+        ]
         context = {
             **self.admin_site.each_context(request),
             "title": _("History: %s") % obj,
             "subtitle": None,
-            "versions": versions[:HISTORY_ROWS],
+            "rows": rows,
+            "versions": shown,
             "more": len(versions) > HISTORY_ROWS,
+            "now": NOW,
+            "compare_url": self.versions_url("history_compare", obj.pk),
+            "can_restore": self.has_change_permission(request, obj),
             "shown": HISTORY_ROWS,
             "module_name": str(capfirst(self.opts.verbose_name_plural)),
             "object": obj,
@@ -94,8 +110,8 @@ def with_history(admin_class, model_or_iterable):
         publishing.is_publishable(model) for model in models
     ):
         return admin_class
-    return type(
-        admin_class.__name__,
-        (HistoryAdminMixin, admin_class),
-        {"__module__": admin_class.__module__},
-    )
+    attributes = {"__module__": admin_class.__module__}
+    if admin_class.change_list_template:
+        # A change list of its own keeps it; it can link to the deleted ones itself.
+        attributes["change_list_template"] = admin_class.change_list_template
+    return type(admin_class.__name__, (HistoryAdminMixin, admin_class), attributes)
