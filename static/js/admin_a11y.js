@@ -24,6 +24,12 @@
       box.setAttribute("aria-labelledby", [label.id, value?.id].filter(Boolean).join(" "))
       // The value's own box (a read-only textbox to screen readers) is named by the label too.
       value?.setAttribute("aria-labelledby", label.id)
+      // A multiple choice: its search box is named by the label, and the
+      // "remove all" cross among the chosen items counts as one of them.
+      box.querySelector(".select2-search__field")?.setAttribute("aria-labelledby", label.id)
+      for (const clear of box.querySelectorAll("ul > .select2-selection__clear")) {
+        clear.setAttribute("role", "listitem")
+      }
     }
   }
 
