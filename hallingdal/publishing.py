@@ -141,6 +141,7 @@ def draft_save(*, obj, user, m2m=None, go_live_at=None):
     `go_live_at`, the draft is published at that minute.
     """
     with transaction.atomic():
+        keep_live_row_in_history(obj)
         action = Action.SCHEDULED if go_live_at else Action.DRAFT_SAVED
         version = record(obj, user=user, action=action, m2m=m2m)
         content_type = ContentType.objects.get_for_model(obj)
@@ -156,6 +157,18 @@ def draft_save(*, obj, user, m2m=None, go_live_at=None):
             draft.save()
         schedule_changed()
     return draft
+
+
+def keep_live_row_in_history(obj):
+    """Record the live row before its first draft, if nothing of it is in the history yet.
+
+    Content loaded or changed outside the admin has no version; without one,
+    the published text could not be compared with the draft or restored.
+    Who wrote it is not known, so the version names nobody.
+    """
+    if not Version.objects.get_for_object(obj).exists():
+        live = type(obj)._base_manager.get(pk=obj.pk)
+        record(live, user=None, action=Action.SAVED)
 
 
 def draft_values(draft):
