@@ -1,12 +1,14 @@
 import logging
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
+from storages.backends.s3 import S3Storage
 
 from .models import INLINE_PARAMETER, Document, DocumentVersion
-from .responses import file_response
+from .responses import file_response, signed_redirect
 from .services import version_record_download
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,14 @@ def published_version_or_404(slug, version_id):
     )
 
 
+def can_sign_addresses(storage):
+    # Settings refuse redirect without S3; this guards a storage set some other way.
+    if isinstance(storage, S3Storage) and storage.querystring_auth:
+        return True
+    logger.warning("DOCUMENT_SERVE is redirect, but the storage cannot sign; streaming")
+    return False
+
+
 def serve_version(request, version, *, last_modified):
     inline = INLINE_PARAMETER in request.GET and version.opens_in_browser
     storage, name = version.file.storage, version.file.name
@@ -60,14 +70,21 @@ def serve_version(request, version, *, last_modified):
         # the site (check_files lists every such row).
         logger.error("File %s of document version %s is missing", name, version.pk)
         raise Http404 from None
-    response, counts = file_response(
-        request,
-        version=version,
-        open_file=lambda: storage.open(name, "rb"),
-        size=size,
-        last_modified=last_modified,
-        inline=inline,
-    )
+    if settings.DOCUMENT_SERVE == "redirect" and can_sign_addresses(storage):
+        response = signed_redirect(
+            storage, name, version=version, seconds=settings.DOCUMENT_URL_SECONDS, inline=inline
+        )
+        counts = request.method == "GET"
+    else:
+        response, counts = file_response(
+            request,
+            version=version,
+            storage=storage,
+            name=name,
+            size=size,
+            last_modified=last_modified,
+            inline=inline,
+        )
     if counts:
         version_record_download(version=version)
     return response
