@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.jquery_ui
+from botocore.config import Config
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.config import html_tags
@@ -275,15 +276,23 @@ def media_storage():
         "default_acl": None,
         "querystring_auth": True,
         "file_overwrite": False,
-        "signature_version": "s3v4",
+        "client_config": Config(
+            signature_version="s3v4",
+            # "path" for services without the bucket's name in the host (many
+            # S3-compatible ones); unset, boto3 chooses.
+            s3={"addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None},
+            # A bucket that does not answer costs a request seconds, not a
+            # worker's whole timeout: pages then go on without the file.
+            connect_timeout=5,
+            read_timeout=20,
+            retries={"mode": "standard", "max_attempts": 3},
+        ),
     }
     for option, variable in (
         ("region_name", "AWS_S3_REGION_NAME"),
         ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
         ("access_key", "AWS_ACCESS_KEY_ID"),
         ("secret_key", "AWS_SECRET_ACCESS_KEY"),
-        # "path" for providers without bucket names in the host (many S3-compatible ones).
-        ("addressing_style", "AWS_S3_ADDRESSING_STYLE"),
     ):
         if os.environ.get(variable):
             options[option] = os.environ[variable]

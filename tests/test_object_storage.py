@@ -6,6 +6,7 @@ selects, so every request here is one a real bucket would get.
 """
 
 import io
+import socket
 import subprocess
 import sys
 import uuid
@@ -312,3 +313,48 @@ def test_redirect_needs_a_bucket(tmp_path):
     result = manage_with(tmp_path, "check", DJANGO_DOCUMENT_SERVE="redirect")
     assert result.returncode != 0
     assert "DJANGO_DOCUMENT_SERVE=redirect needs DJANGO_MEDIA_STORAGE=s3" in result.stderr
+
+
+# --- a bucket out of reach ---------------------------------------------------
+
+
+@pytest.fixture
+def bucket_out_of_reach(settings, monkeypatch, bucket):
+    """Switch the media storage to an address where nothing listens, as in an outage."""
+
+    def cut_off():
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed_port = probe.getsockname()[1]
+        monkeypatch.setenv("AWS_S3_ENDPOINT_URL", f"http://127.0.0.1:{closed_port}")
+        settings.STORAGES = {**settings.STORAGES, "default": media_storage()}
+
+    return cut_off
+
+
+def test_a_bucket_out_of_reach_gives_503s_and_pages_without_pictures(
+    bucket, bucket_out_of_reach, db, client
+):
+    document = Document.objects.create(title_nn="Plan", slug="plan", is_published=True)
+    version_create(document=document, uploaded_file=ContentFile(make_pdf(), name="plan.pdf"))
+    programme = make_programme(image_description_nn="Fjell over Gol")
+    photo = io.BytesIO()
+    Image.new("RGB", (800, 400), (200, 80, 40)).save(photo, "JPEG")
+    programme.image.save("fjell.jpg", ContentFile(photo.getvalue()))
+    url = images.rendition_url("programme", programme.slug, programme.image, 720, "webp")
+    # The picture's size is known (cached) before the bucket goes away.
+    assert "<picture" in client.get(programme.get_absolute_url()).content.decode()
+
+    bucket_out_of_reach()
+
+    download = client.get(document.get_download_url())
+    assert download.status_code == 503
+    assert download["Retry-After"] and "no-store" in download["Cache-Control"]
+    rendition = client.get(url)
+    assert rendition.status_code == 503
+    assert rendition["Retry-After"]
+    # A picture whose size is not known yet is left out; the page itself works.
+    cache.clear()
+    page = client.get(programme.get_absolute_url())
+    assert page.status_code == 200
+    assert "<picture" not in page.content.decode()
