@@ -161,8 +161,8 @@ def file_response(request, *, version, storage, name, size, last_modified, inlin
         # FileResponse lets the WSGI server use sendfile for a whole file on disk.
         response = FileResponse(open_from(storage, name), content_type=version.content_type)
         response.block_size = CHUNK_SIZE
-        for name, value in headers.items():
-            response[name] = value
+        for header, value in headers.items():
+            response[header] = value
     else:
         response = StreamingHttpResponse(
             _read_range(open_from(storage, name, start), length), status=206, headers=headers
