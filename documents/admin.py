@@ -278,7 +278,8 @@ class DocumentVersionAdmin(VersionFactsMixin, TabbedTranslationAdmin):
         response, _counts = file_response(
             request,
             version=version,
-            open_file=lambda: storage.open(name, "rb"),
+            storage=storage,
+            name=name,
             size=size,
             last_modified=version.uploaded_at,
             inline=version.opens_in_browser,

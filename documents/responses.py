@@ -10,9 +10,10 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from storages.backends.s3 import S3File
 
 from .validators import clean_filename
 
@@ -99,12 +100,25 @@ def range_applies(request, etag, last_modified):
     return date is not None and date == int(last_modified.timestamp())
 
 
-def file_response(request, *, version, open_file, size, last_modified, inline=False):
+def open_from(storage, name, start=0):
+    """The stored file for reading from byte `start` on, without fetching what comes before.
+
+    An S3 storage's own file downloads the whole object before the first
+    read (and again for every range a PDF viewer asks for), so from a bucket
+    the bytes are streamed straight from S3's answer to a ranged GET.
+    """
+    stored = storage.open(name, "rb")
+    if isinstance(stored, S3File):
+        return stored.obj.get(Range=f"bytes={start}-")["Body"]
+    stored.seek(start)
+    return stored
+
+
+def file_response(request, *, version, storage, name, size, last_modified, inline=False):
     """Send a version's file, whole or one range, or 304/412/416 as the request asks.
 
-    `open_file` opens the stored file for reading; it is called only when
-    bytes are to be sent (not for HEAD, 304 or 416).
-    Returns (response, counts_as_download).
+    The file `name` in `storage` is opened only when bytes are to be sent
+    (not for HEAD, 304 or 416). Returns (response, counts_as_download).
     """
     etag = quote_etag(version.sha256)
     headers = {
@@ -144,14 +158,14 @@ def file_response(request, *, version, open_file, size, last_modified, inline=Fa
     if request.method == "HEAD":
         response = HttpResponse(status=status, headers=headers)
     elif byte_range is None:
-        # FileResponse lets the WSGI server use sendfile for the whole file.
-        response = FileResponse(open_file(), content_type=version.content_type)
+        # FileResponse lets the WSGI server use sendfile for a whole file on disk.
+        response = FileResponse(open_from(storage, name), content_type=version.content_type)
         response.block_size = CHUNK_SIZE
-        for name, value in headers.items():
-            response[name] = value
+        for header, value in headers.items():
+            response[header] = value
     else:
         response = StreamingHttpResponse(
-            _read_range(open_file(), start, length), status=206, headers=headers
+            _read_range(open_from(storage, name, start), length), status=206, headers=headers
         )
     response["Content-Length"] = str(length)
     if status == 206:
@@ -159,9 +173,8 @@ def file_response(request, *, version, open_file, size, last_modified, inline=Fa
     return response, counts
 
 
-def _read_range(stored_file, start, length):
+def _read_range(stored_file, length):
     with stored_file:
-        stored_file.seek(start)
         remaining = length
         while remaining > 0:
             chunk = stored_file.read(min(CHUNK_SIZE, remaining))
@@ -169,3 +182,26 @@ def _read_range(stored_file, start, length):
                 break
             remaining -= len(chunk)
             yield chunk
+
+
+def signed_redirect(storage, name, *, version, seconds, inline=False):
+    """A 302 to a signed address of the stored file that expires after `seconds`.
+
+    The storage answers with the file name and type our own response would
+    give, so the browser saves the same file. The redirect itself is never
+    cached: it would outlive its address, and must stop when the file is
+    unpublished.
+    """
+    address = storage.url(
+        name,
+        parameters={
+            "ResponseContentDisposition": content_disposition(
+                version.original_filename, inline=inline
+            ),
+            "ResponseContentType": version.content_type,
+        },
+        expire=seconds,
+    )
+    response = HttpResponseRedirect(address)
+    response["Cache-Control"] = "private, no-store"
+    return response

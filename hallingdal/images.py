@@ -33,6 +33,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -64,6 +65,9 @@ RENDITION_LOCK_SECONDS = 30
 # it answers 503 (a sync worker is tied up meanwhile, so keep it short).
 RENDITION_WAIT_SECONDS = 5
 RENDITION_RETRY_AFTER_SECONDS = 5
+# What a storage raises when it cannot answer: OSError from a folder,
+# botocore's errors from a bucket.
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ def source_info(field_file):
             info = read_source_info(field_file)
         except (UnidentifiedImageError, Image.DecompressionBombError):
             info = UNREADABLE
-        except (OSError, ValueError, SyntaxError):
+        except (*STORAGE_ERRORS, ValueError, SyntaxError):
             logger.warning("Could not read picture %s; trying again later", field_file.name)
             info, timeout = UNREADABLE, SOURCE_RETRY_SECONDS
         cache_set(key, info, timeout)
@@ -285,7 +289,8 @@ def rendition_file(kind, obj, requested_fingerprint, width, ext):
     """The stored rendition's name, made now if need be; None if the request is not one we offer.
 
     Raises RenditionBusy when another request is making it and it is not
-    ready within RENDITION_WAIT_SECONDS, and OSError when the storage fails.
+    ready within RENDITION_WAIT_SECONDS, and one of STORAGE_ERRORS when the
+    storage fails.
     """
     spec = SPECS[kind]
     field_file = getattr(obj, spec.field)
@@ -341,7 +346,7 @@ def store(name, content):
         # stopped) part-way leaves the start of the file under its name.
         try:
             default_storage.delete(name)
-        except OSError:
+        except STORAGE_ERRORS:
             logger.exception("Could not delete the partial rendition %s", name)
         raise
     if saved != name:

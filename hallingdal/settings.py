@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.jquery_ui
+from botocore.config import Config
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.config import html_tags
@@ -230,8 +231,76 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("jquery-ui", xstatic.pkg.jquery_ui.BASE_DIR),
 ]
+
+S3_STORAGE = "storages.backends.s3.S3Storage"
+
+
+def media_storage():
+    """The media storage: the folder DJANGO_MEDIA_ROOT, or a bucket with DJANGO_MEDIA_STORAGE=s3.
+
+    A bucket setting that is missing stops start-up here, naming it, rather
+    than at the first upload. The bucket stays private: no ACL is set on the
+    objects, and every address the storage hands out is signed and expires.
+    """
+    kind = os.environ.get("DJANGO_MEDIA_STORAGE", "filesystem").strip().lower()
+    if kind == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(
+            f"DJANGO_MEDIA_STORAGE must be filesystem or s3, not {kind!r} (see .env.example)."
+        )
+    bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    region = os.environ.get("AWS_S3_REGION_NAME", "")
+    endpoint = os.environ.get("AWS_S3_ENDPOINT_URL", "")
+    access_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
+    secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+    missing = [] if bucket else ["AWS_STORAGE_BUCKET_NAME"]
+    if not (region or endpoint):
+        # AWS needs the region to sign; another provider is reached by its address.
+        missing.append("AWS_S3_REGION_NAME or AWS_S3_ENDPOINT_URL")
+    # Neither key means the host's role or boto3's own configuration; one alone is a slip.
+    if bool(access_key) != bool(secret_key):
+        missing.append("AWS_SECRET_ACCESS_KEY" if access_key else "AWS_ACCESS_KEY_ID")
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        missing.append("AWS_S3_ENDPOINT_URL as an address starting with https://")
+    if missing:
+        raise ImproperlyConfigured(
+            "DJANGO_MEDIA_STORAGE is s3, so these environment variables must be set: "
+            + ", ".join(missing)
+            + " (see .env.example)."
+        )
+    options = {
+        "bucket_name": bucket,
+        # Several sites may share one bucket, each under its own prefix.
+        "location": os.environ.get("AWS_LOCATION", ""),
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "client_config": Config(
+            signature_version="s3v4",
+            # "path" for services without the bucket's name in the host (many
+            # S3-compatible ones); unset, boto3 chooses.
+            s3={"addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None},
+            # A bucket that does not answer costs a request seconds, not a
+            # worker's whole timeout: pages then go on without the file.
+            connect_timeout=5,
+            read_timeout=20,
+            retries={"mode": "standard", "max_attempts": 3},
+        ),
+    }
+    for option, variable in (
+        ("region_name", "AWS_S3_REGION_NAME"),
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
+        ("access_key", "AWS_ACCESS_KEY_ID"),
+        ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+    ):
+        if os.environ.get(variable):
+            options[option] = os.environ[variable]
+    return {"BACKEND": S3_STORAGE, "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -244,6 +313,26 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 # Uploaded files are never served from a public /media/ URL: documents go
 # through the download view, which checks that they are published.
 MEDIA_URL = "/media/"
+# How a published document reaches the browser: "stream" (through the app,
+# the default) or "redirect" (after the same checks, to a signed address on the
+# object storage valid for DOCUMENT_URL_SECONDS), which spares the app servers
+# the bytes of large files. A folder has no signed addresses, so redirect
+# needs DJANGO_MEDIA_STORAGE=s3.
+DOCUMENT_SERVE = os.environ.get("DJANGO_DOCUMENT_SERVE", "stream").strip().lower()
+DOCUMENT_URL_SECONDS = int(os.environ.get("DJANGO_DOCUMENT_URL_SECONDS", "300"))
+if DOCUMENT_SERVE not in ("stream", "redirect"):
+    raise ImproperlyConfigured(
+        f"DJANGO_DOCUMENT_SERVE must be stream or redirect, not {DOCUMENT_SERVE!r}."
+    )
+if DOCUMENT_SERVE == "redirect" and STORAGES["default"]["BACKEND"] != S3_STORAGE:
+    raise ImproperlyConfigured(
+        "DJANGO_DOCUMENT_SERVE=redirect needs DJANGO_MEDIA_STORAGE=s3: files in a folder "
+        "have no signed addresses to redirect to."
+    )
+# S3 signs addresses for at most a week; a short life keeps an address that
+# was passed on, or an unpublished file's, from working for long.
+if not 1 <= DOCUMENT_URL_SECONDS <= 7 * 24 * 3600:
+    raise ImproperlyConfigured("DJANGO_DOCUMENT_URL_SECONDS must be between 1 and 604800.")
 # Largest document upload in bytes, enforced while the file streams in (default 50 MB).
 DOCUMENT_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
 # An uploaded PDF is read in a child process, refused as too complex past these

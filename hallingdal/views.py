@@ -102,7 +102,7 @@ def image_rendition(request, kind, slug, fingerprint, width, ext):
         if name is None:
             raise Http404
         stored = default_storage.open(name)
-    except (images.RenditionBusy, OSError):
+    except (images.RenditionBusy, *images.STORAGE_ERRORS):
         # Being made by another request, or the storage did not answer: the
         # page around it works on, and the browser asks again shortly.
         response = HttpResponse(status=503)
