@@ -28,8 +28,9 @@ from contextlib import contextmanager
 import reversion
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, models, router, transaction
 from django.db.models import Subquery
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from modeltranslation.translator import translator
 from reversion.models import Version
@@ -252,14 +253,34 @@ def object_unpublish(*, obj, user):
 
 
 def object_delete(*, obj, user, delete):
-    """Record the object as it was, then delete it with `delete()` (the admin's, a service's)."""
+    """Record the object as it was, then delete it with `delete()` (the admin's, a service's).
+
+    Rows the deletion takes with it (a programme's phases and grants, a
+    document's versions) are recorded in the same revision, so the publishable
+    ones can be recovered too.
+    """
     with transaction.atomic():
         draft = draft_of(obj)
         if draft is not None:
             draft.delete()
-        record(obj, user=user, action=Action.DELETED)
+        with revision(user=user, action=Action.DELETED):
+            for row in [obj, *cascaded_publishable(obj)]:
+                reversion.add_to_revision(row)
         delete()
         schedule_changed()
+
+
+def cascaded_publishable(obj):
+    """The publishable rows that deleting `obj` deletes with it."""
+    collector = Collector(using=router.db_for_write(type(obj)))
+    collector.collect([obj])
+    return [
+        row
+        for model, rows in collector.data.items()
+        if is_publishable(model)
+        for row in rows
+        if row is not obj and not (model is type(obj) and row.pk == obj.pk)
+    ]
 
 
 # --- Restoring -----------------------------------------------------------------------------------

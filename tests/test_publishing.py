@@ -21,8 +21,8 @@ from hallingdal.publishing import (
     version_recover,
     version_restore,
 )
-from programme.models import Municipality, Programme
-from tests.factories import make_municipality, make_phase
+from programme.models import Grant, Municipality, Phase, Programme
+from tests.factories import make_grant, make_municipality, make_phase, make_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +167,21 @@ def test_a_deleted_object_can_be_recovered_unpublished(editor):
     recovered = version_recover(version=version, user=editor)
     assert recovered.pk == pk and recovered.description_nb == "<p>Tekst</p>"
     assert recovered.is_published is False
+
+
+def test_deleting_a_programme_keeps_its_phases_and_grants_to_recover_too(editor):
+    programme = make_programme()
+    phases = [make_phase(programme, number=number) for number in (1, 2)]
+    grant = make_grant(programme)
+    object_delete(obj=programme, user=editor, delete=programme.delete)
+
+    assert {version.object_id for version in deleted_versions(Phase)} == {
+        str(phase.pk) for phase in phases
+    }
+    assert [version.object_id for version in deleted_versions(Grant)] == [str(grant.pk)]
+    # One revision: the programme and what went with it, deleted together.
+    (programme_version,) = deleted_versions(Programme)
+    assert programme_version.revision.version_set.count() == 4
 
 
 def test_every_step_is_in_the_history_with_who_and_every_language(hallingdal, editor):
