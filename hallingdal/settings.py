@@ -145,6 +145,8 @@ TEMPLATES = [
         },
     },
 ]
+# Forms render as Django renders them, less the empty error lists (hallingdal/form_renderer.py).
+FORM_RENDERER = "hallingdal.form_renderer.FormRenderer"
 
 DATABASES = {
     # An empty DATABASE_URL means the local SQLite file, like an unset one.
