@@ -1,0 +1,133 @@
+"""Production-mode sites and gunicorn servers for the tests, as docs/deploy.md runs them.
+
+Settings are read once per process, so a production-mode site is a set of
+environment variables (`production_env`), prepared with manage.py in
+subprocesses (`prepare_site`), and served by gunicorn with the project's own
+gunicorn.conf.py (`AppServer`), each server on a free loopback port.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.core.management.utils import get_random_secret_key
+
+from tests.engines import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+STARTUP_SECONDS = 30
+
+
+def production_env(tmp_path, **overrides):
+    """The environment production has: DEBUG off, HTTPS behind one proxy, SQLite in tmp_path.
+
+    An override of None removes the variable.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_")) and key != "PYTEST_CURRENT_TEST"
+    }
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=get_random_secret_key() + get_random_secret_key(),
+        DJANGO_ALLOWED_HOSTS="hallingdal.example.no",
+        DJANGO_HTTPS="true",
+        DJANGO_PROXY_COUNT="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+    )
+    env.update(overrides)
+    return {key: value for key, value in env.items() if value is not None}
+
+
+def manage(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def prepare_site(env):
+    """What every deploy runs: migrate, the Hallingdal content, collectstatic."""
+    for command in (("migrate", "--noinput"), ("load_hallingdal",), ("collectstatic", "--noinput")):
+        result = manage(env, *command)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def fetch(url, **headers):
+    """(status, headers, body) of one GET; an HTTP error status is an answer too."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+class AppServer:
+    """gunicorn with gunicorn.conf.py and `env`, on a free port, its output in `log_path`.
+
+    Leaving the `with` block (or stop()) shuts it down as systemd does.
+    """
+
+    def __init__(self, env, log_path):
+        self.port = free_port()
+        self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        self.log_path = Path(log_path)
+        self.process = None
+
+    def url(self, path=""):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(GUNICORN), "--config", "gunicorn.conf.py"],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                fetch(self.url("/healthz"))
+                return self
+            except OSError:  # not listening yet, or the worker is still starting
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise AssertionError(
+                        f"gunicorn did not start:\n{self.log_path.read_text()}"
+                    ) from None
+                time.sleep(0.1)
+
+    def stop(self):
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STARTUP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
