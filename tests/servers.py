@@ -7,12 +7,16 @@ gunicorn.conf.py (`AppServer`), each server on a free loopback port.
 """
 
 import os
+import re
+import secrets
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.utils import get_random_secret_key
@@ -131,3 +135,67 @@ class AppServer:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+
+@contextmanager
+def site_database(tmp_path):
+    """A DATABASE_URL for a production-mode site of the test's own, on the run's engine.
+
+    On a PostgreSQL run (DATABASE_URL set to postgres://, as `make test-postgres`
+    does) a new database on that server, dropped afterwards; otherwise a SQLite
+    file, which several servers can share (the test run's in-memory one cannot).
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'site.sqlite3'}"
+        return
+    import psycopg2
+
+    name = f"site_{secrets.token_hex(6)}"
+    server = urllib.parse.urlsplit(url)
+    admin_url = urllib.parse.urlunsplit(server._replace(path="/postgres"))
+
+    def run(sql):
+        connection = psycopg2.connect(admin_url)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            connection.close()
+
+    run(f"CREATE DATABASE {name}")
+    try:
+        yield urllib.parse.urlunsplit(server._replace(path=f"/{name}"))
+    finally:
+        run(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+DEPLOY_GUIDE = ROOT / "docs" / "deploy.md"
+
+
+def documented_nginx_config(upstream_addresses, cache_folder="hallingdal-cache"):
+    """(http_config, server_config) for NginxServer: docs/deploy.md's shared cache, as written.
+
+    Only the cache folder (relative to nginx's own folder) and the upstream
+    servers' addresses change, in the order the guide lists them.
+    """
+    guide = DEPLOY_GUIDE.read_text()
+
+    def between(part):
+        match = re.search(
+            rf"^\s*# --- shared cache: {part} ---\n(.*?)^\s*# --- end shared cache: {part} ---",
+            guide,
+            re.MULTILINE | re.DOTALL,
+        )
+        assert match, f"docs/deploy.md has no '# --- shared cache: {part} ---' block"
+        return match.group(1)
+
+    http_config = between("http")
+    documented = re.findall(r"^\s*server (\S+);", http_config, re.MULTILINE)
+    assert len(documented) == len(upstream_addresses), documented
+    for old, new in zip(documented, upstream_addresses, strict=True):
+        http_config = http_config.replace(f"server {old};", f"server {new};", 1)
+    folder = re.search(r"proxy_cache_path (\S+)", http_config).group(1)
+    http_config = http_config.replace(folder, cache_folder, 1)
+    return http_config, between("server")

@@ -69,7 +69,6 @@ def test_production_server_serves_pages_static_files_and_one_line_logs(tmp_path)
     client the proxy reports, not the proxy.
     """
     import re
-    import time
 
     env = production_env(
         tmp_path,
