@@ -6,6 +6,7 @@ subprocesses (`prepare_site`), and served by gunicorn with the project's own
 gunicorn.conf.py (`AppServer`), each server on a free loopback port.
 """
 
+import http.cookiejar
 import os
 import re
 import secrets
@@ -199,3 +200,53 @@ def documented_nginx_config(upstream_addresses, cache_folder="hallingdal-cache")
     folder = re.search(r"proxy_cache_path (\S+)", http_config).group(1)
     http_config = http_config.replace(folder, cache_folder, 1)
     return http_config, between("server")
+
+
+def create_editor(env, username, password):
+    """A superuser in the site's database, as `createsuperuser` makes the first one."""
+    created = manage(
+        {**env, "DJANGO_SUPERUSER_PASSWORD": password},
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        username,
+        "--email",
+        "editor@example.invalid",
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+
+
+def browser():
+    """An opener that keeps cookies as a browser does (per host, whatever the port)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.cookies = jar
+    return opener
+
+
+def post_form(opener, url, page, changes):
+    """Submit the POST form on `page` (its HTML) as it stands, with `changes`; the response."""
+    from tests.form_data import FormParser
+
+    parser = FormParser()
+    parser.feed(page.decode())
+    data = {**{name: values for name, values in parser.data.items()}, **changes}
+    body = urllib.parse.urlencode(
+        [(name, value) for name, values in data.items() for value in _as_list(values)]
+    ).encode()
+    return opener.open(urllib.request.Request(url, data=body))
+
+
+def _as_list(values):
+    return values if isinstance(values, list) else [values]
+
+
+def log_in(opener, base_url, username, password):
+    """Log in to the admin at base_url with the opener's cookies; returns the admin index page."""
+    url = f"{base_url}/admin/login/?next=/admin/"
+    with opener.open(url) as response:
+        page = response.read()
+    with post_form(opener, url, page, {"username": username, "password": password}) as response:
+        assert response.url.endswith("/admin/"), "the login did not go through"
+        assert any(cookie.name == "sessionid" for cookie in opener.cookies)
+        return response.read()

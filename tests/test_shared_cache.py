@@ -7,11 +7,7 @@ run's PostgreSQL). Each test uses pages of its own, so that what one test
 puts in nginx's cache does not decide another's.
 """
 
-import http.cookiejar
-import re
 import time
-import urllib.parse
-import urllib.request
 from contextlib import ExitStack
 
 import pytest
@@ -19,8 +15,11 @@ import pytest
 from tests.engines import NginxServer, require_engine
 from tests.servers import (
     AppServer,
+    browser,
+    create_editor,
     documented_nginx_config,
     fetch,
+    log_in,
     manage,
     prepare_site,
     production_env,
@@ -54,16 +53,7 @@ def site(tmp_path_factory):
             WEB_CONCURRENCY="2",
         )
         prepare_site(env)
-        created = manage(
-            {**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            EDITOR,
-            "--email",
-            "editor@example.invalid",
-        )
-        assert created.returncode == 0, created.stderr
+        create_editor(env, EDITOR, PASSWORD)
         app_servers = [
             stack.enter_context(AppServer(env, tmp_path / f"app-{number}.log")) for number in (1, 2)
         ]
@@ -122,24 +112,12 @@ def test_an_edit_shows_through_nginx_within_the_shared_seconds(site):
 
 
 def log_in_through_nginx(site):
-    """An editor's browser: log in to the admin through nginx, keeping its cookies."""
-    jar = http.cookiejar.CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with browser.open(site.nginx.url + "/admin/login/") as response:
+    """An editor's browser, logged in to the admin through nginx."""
+    editor = browser()
+    with editor.open(site.nginx.url + "/admin/login/") as response:
         assert "private" in response.headers["Cache-Control"]
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.read()).group(1)
-    form = urllib.parse.urlencode(
-        {
-            "username": EDITOR,
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": token.decode(),
-            "next": "/admin/",
-        }
-    ).encode()
-    with browser.open(site.nginx.url + "/admin/login/?next=/admin/", data=form) as response:
-        assert response.url.endswith("/admin/"), "the login did not go through"
-    assert any(cookie.name == "sessionid" for cookie in jar)
-    return browser
+    log_in(editor, site.nginx.url, EDITOR, PASSWORD)
+    return editor
 
 
 def test_a_logged_in_editor_never_gets_a_cached_page(site):
