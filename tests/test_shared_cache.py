@@ -7,6 +7,7 @@ run's PostgreSQL). Each test uses pages of its own, so that what one test
 puts in nginx's cache does not decide another's.
 """
 
+import re
 import time
 from contextlib import ExitStack
 
@@ -170,3 +171,14 @@ def test_with_both_app_servers_stopped_nginx_serves_the_last_pages(site):
     finally:
         for server in site.app_servers:
             server.start()
+
+
+def test_every_download_goes_through_to_the_app(site):
+    """A document file says no-cache: nginx never answers it alone; each is checked, counted."""
+    home = site.get("/nn/")[2]
+    download = re.search(rb'href="(/nn/documents/[\w-]+/download/)"', home).group(1).decode()
+    for _ in range(2):
+        status, headers, body = site.get(download)
+        assert status == 200 and body
+        assert "no-cache" in headers["Cache-Control"]
+        assert cache_status(headers) != "HIT"
