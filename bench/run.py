@@ -194,6 +194,49 @@ class Server:
         self.log.close()
 
 
+class BehindNginx:
+    """nginx with docs/deploy.md's shared-cache configuration, in front of one gunicorn."""
+
+    def __init__(self, app_server):
+        sys.path.insert(0, str(ROOT))
+        from tests.engines import NginxServer
+        from tests.servers import documented_nginx_config
+
+        # The guide's upstream lists two app servers; both are this one here.
+        address = f"{HOST}:{app_server.port}"
+        http_config, server_config = documented_nginx_config([address, address])
+        self.nginx = NginxServer(server_config, http_config)
+
+    @property
+    def log_path(self):
+        return self.nginx.log_path
+
+    def url(self, path):
+        return self.nginx.url + path
+
+    def __enter__(self):
+        self.nginx.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.nginx.__exit__(*exc_info)
+
+
+def measure_nginx_cache(environment, workdir, site_targets, seconds):
+    """The home page and the stylesheet from nginx's cache (DJANGO_SHARED_CACHE_SECONDS=60)."""
+    home, stylesheet = site_targets[0], site_targets[-1]
+    environment = {**environment, "DJANGO_SHARED_CACHE_SECONDS": "60"}
+    with Server(environment, workdir, page_cache=True) as server, BehindNginx(server) as nginx:
+        return measure(
+            nginx,
+            [
+                Target("home, nginx cache", home.path),
+                Target("CSS, nginx (limit)", stylesheet.path, is_page=False),
+            ],
+            seconds,
+        )
+
+
 def fetch(url, timeout=10):
     """Status and body size of one request, to check the address before measuring it."""
     try:
@@ -355,6 +398,11 @@ def bench_database(name, database_url, seconds):
                 f"{seconds} s per address; ratio = req/s over the static file's",
                 tables[page_cache],
             )
+        print_table(
+            f"{name}, through nginx's cache as docs/deploy.md configures it, in front of "
+            f"the same gunicorn; ratio = req/s over the stylesheet's through nginx",
+            measure_nginx_cache(environment, workdir, site_targets, seconds),
+        )
         counted = ", ".join(
             f"{answers.count(answer)} x {answer}" for answer in sorted(set(answers))
         )

@@ -156,12 +156,10 @@ def test_a_change_from_a_separate_process_reaches_every_worker(tmp_path):
     """Two gunicorn servers, each one worker with its own memory, share one
     database; a command run with another temporary folder (as under systemd's
     PrivateTmp) changes a text; both servers show it within a second or two."""
-    import subprocess
-    import sys
     import time
-    from pathlib import Path
+    from contextlib import ExitStack
 
-    from tests.test_deploy_check import ROOT, fetch, free_port, manage, production_env
+    from tests.servers import AppServer, fetch, manage, prepare_site, production_env
 
     env = production_env(
         tmp_path,
@@ -170,28 +168,14 @@ def test_a_change_from_a_separate_process_reaches_every_worker(tmp_path):
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         WEB_CONCURRENCY="1",
     )
-    for command in (("migrate", "--noinput"), ("load_hallingdal",), ("collectstatic", "--noinput")):
-        assert manage(env, *command).returncode == 0
-    ports = [free_port(), free_port()]
-    servers = [
-        subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"],
-            cwd=ROOT,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    pages = [f"http://127.0.0.1:{port}/en/" for port in ports]
-    try:
+    prepare_site(env)
+    with ExitStack() as servers:
+        pages = [
+            servers.enter_context(AppServer(env, tmp_path / f"server-{number}.log")).url("/en/")
+            for number in (1, 2)
+        ]
         for page in pages:
-            for _ in range(100):
-                try:
-                    fetch(page)
-                    break
-                except OSError:
-                    time.sleep(0.2)
+            fetch(page)
             assert fetch(page)[1]["X-Page-Cache"] == "hit"
 
         private_tmp = tmp_path / "private-tmp"
@@ -210,7 +194,3 @@ def test_a_change_from_a_separate_process_reaches_every_worker(tmp_path):
             fresh |= {page for page in pages if b"Renamed from a shell" in fetch(page)[2]}
             time.sleep(0.1)
         assert fresh == set(pages)
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=30)

@@ -4,46 +4,9 @@ Settings are read once per process, so each case runs manage.py in a
 subprocess with exactly the environment production would have.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from django.core.management.utils import get_random_secret_key
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def production_env(tmp_path, **overrides):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_")) and key != "PYTEST_CURRENT_TEST"
-    }
-    env.update(
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=get_random_secret_key() + get_random_secret_key(),
-        DJANGO_ALLOWED_HOSTS="hallingdal.example.no",
-        DJANGO_HTTPS="true",
-        DJANGO_PROXY_COUNT="1",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
-        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
-    )
-    env.update(overrides)
-    return {key: value for key, value in env.items() if value is not None}
-
-
-def manage(env, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.servers import ROOT, AppServer, fetch, manage, prepare_site, production_env
 
 
 def test_check_deploy_reports_nothing_with_production_variables(tmp_path):
@@ -99,26 +62,6 @@ def test_env_example_lists_every_variable_the_settings_read():
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
 
 
-def free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url, **headers):
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
 def test_production_server_serves_pages_static_files_and_one_line_logs(tmp_path):
     """What `make serve` runs: migrate, collectstatic, gunicorn with DEBUG off.
 
@@ -126,36 +69,19 @@ def test_production_server_serves_pages_static_files_and_one_line_logs(tmp_path)
     client the proxy reports, not the proxy.
     """
     import re
-    import time
 
-    port = free_port()
     env = production_env(
         tmp_path,
         DJANGO_HTTPS="false",
         DJANGO_PROXY_COUNT="1",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
     )
-    for command in (("migrate", "--noinput"), ("load_hallingdal",), ("collectstatic", "--noinput")):
-        result = manage(env, *command)
-        assert result.returncode == 0, result.stderr
-    log = (tmp_path / "server.log").open("w+")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                status, headers, body = fetch(f"{base}/nn/")
-                break
-            except OSError:
-                time.sleep(0.2)
+    prepare_site(env)
+    log_path = tmp_path / "server.log"
+    with AppServer(env, log_path) as server:
+        base = server.url()
+        status, headers, body = fetch(f"{base}/nn/")
         assert status == 200
         assert "Set-Cookie" not in headers
         assert "script-src 'self'" in headers["Content-Security-Policy"]
@@ -177,11 +103,7 @@ def test_production_server_serves_pages_static_files_and_one_line_logs(tmp_path)
         assert "203.0.113.7" not in str(headers)
         status, _, _ = fetch(f"{base}/healthz", **{"X-Request-ID": "trace-direct"})
         assert status == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    log.seek(0)
-    lines = log.read().splitlines()
+    lines = log_path.read_text().splitlines()
     not_found = [line for line in lines if "[trace-404]" in line]
     assert any(
         "WARNING django.request" in line and "client=203.0.113.7 Not Found" in line
