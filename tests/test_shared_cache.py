@@ -171,6 +171,9 @@ def test_with_both_app_servers_stopped_nginx_serves_the_last_pages(site):
     finally:
         for server in site.app_servers:
             server.start()
+        # nginx rests an upstream that failed for its fail_timeout (10 s) before
+        # trying it again: leave the site answering, for the tests after this one.
+        assert poll(lambda: site.get("/nn/privacy/")[0] == 200, 15)
 
 
 def test_every_download_goes_through_to_the_app(site):
