@@ -164,3 +164,30 @@ def test_the_admin_scripts_catalogue_has_the_nynorsk_strings(editor_client):
         if text is None or english in forms:
             untranslated.append(english)
     assert not untranslated, f"The admin's scripts show these in English: {untranslated}"
+
+
+@pytest.mark.django_db
+def test_the_login_form_and_the_lockout_page_are_in_nynorsk(client, settings):
+    User.objects.create_user("kari", password="rett-passord", is_staff=True)
+    login = reverse("admin:login")
+    wrong = {"username": "kari", "password": "feil", "next": reverse("admin:index")}
+    responses = [client.get(login)]
+    responses += [client.post(login, wrong) for _attempt in range(settings.AXES_FAILURE_LIMIT)]
+    lockout = responses[-1]
+    assert lockout.status_code == 429
+
+    with translation.override("nn"):
+        heading = translation.gettext("Too many failed log-in attempts")
+        refused = translation.gettext(
+            "Please enter the correct %(username)s and password for a staff account. "
+            "Note that both fields may be case-sensitive."
+        )
+    assert not refused.startswith("Please")
+    assert heading != "Too many failed log-in attempts"
+    assert heading in readable_texts(lockout.content.decode())
+    # The form said why it refused the password, in Nynorsk, before the lockout.
+    assert refused.split("%")[0].strip() in responses[1].content.decode()
+    english = set(ENGLISH) | {"Too many failed log-in attempts", "Log in", "Password:"}
+    for response in responses:
+        texts = readable_texts(response.content.decode())
+        assert not texts & english, f"English on {response.request['PATH_INFO']}: {texts & english}"
