@@ -59,8 +59,8 @@ class Document(Publishable):
         max_length=200,
         unique=True,
         help_text=_(
-            "Part of the download address that people print and share. "
-            "Do not change it once the document is published."
+            "Part of the download address that people print and share. If you change it "
+            "once the document is published, the old address leads to the new one."
         ),
     )
     description = RichTextField(_("description"), blank=True, help_text=RICH_TEXT_HELP)
@@ -192,9 +192,19 @@ class DocumentVersion(models.Model):
         ),
     )
     note = models.CharField(
-        _("what changed"), max_length=300, blank=True, help_text=_("For example: Revised budget.")
+        _("what changed"),
+        max_length=300,
+        blank=True,
+        help_text=_("Visitors see it next to the version, for example: Revised budget."),
     )
-    is_published = models.BooleanField(_("published"), default=True)
+    is_published = models.BooleanField(
+        _("published"),
+        default=True,
+        help_text=_(
+            "Visitors can download published versions only. The newest of them is the "
+            "document's current version."
+        ),
+    )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     uploaded_by = models.ForeignKey(

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .admin_document_usage import with_document_usage
 from .admin_history import with_history
@@ -41,6 +42,11 @@ class SiteAdminSite(admin.AdminSite):
     (each only where it applies), so they need to know nothing about them.
     The front page adds the overview of what needs an editor.
     """
+
+    # Editors see the council's name in the header and the browser's tab,
+    # not Django's ("Django-administrasjon").
+    site_header = _("Hallingdal Regional Council")
+    site_title = _("Hallingdal Regional Council")
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = with_labelled_datetimes(admin_class or admin.ModelAdmin)

@@ -24,6 +24,12 @@ RICH_TEXT_HELP = _(
     "when their address changes."
 )
 
+# What really happens when a published page's slug changes: hallingdal/redirects.py.
+PAGE_SLUG_HELP = _(
+    "Part of the page address. If you change it once the page is published, the old "
+    "address leads visitors to the new one."
+)
+
 
 def live(prefix="", *, now=None):
     """The condition for a row that visitors see now: published, within its time window.
@@ -110,14 +116,16 @@ class Municipality(Publishable):
         help_text=_("Four digits from Statistics Norway, for example 3324 for Gol."),
     )
     name = models.CharField(_("name"), max_length=100)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, help_text=PAGE_SLUG_HELP)
     former_name = models.CharField(
         _("former name"),
         max_length=100,
         blank=True,
         help_text=_("The name the municipality had before, if it has changed."),
     )
-    renamed_in = models.PositiveSmallIntegerField(_("renamed in (year)"), null=True, blank=True)
+    renamed_in = models.PositiveSmallIntegerField(
+        _("renamed in (year)"), null=True, blank=True, help_text=_("A year, for example 2020.")
+    )
     # Room for the spaces people type ("974 760 673"); clean_fields() removes
     # them and the database accepts nine digits only.
     organisation_number = models.CharField(
@@ -198,7 +206,7 @@ class Programme(Publishable):
         _("slug"),
         max_length=200,
         unique=True,
-        help_text=_("Part of the page address. Do not change it once the page is published."),
+        help_text=PAGE_SLUG_HELP,
     )
     scheme = models.CharField(
         _("national scheme"),
@@ -223,10 +231,20 @@ class Programme(Publishable):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("The project's total financial frame. Leave empty if unknown."),
+        help_text=_(
+            "The project's total financial frame, in kroner. Visitors see it on the "
+            "programme's page with the grants' share of it. Leave empty if unknown."
+        ),
     )
     planned_end_year = models.PositiveSmallIntegerField(
-        _("planned to end (year)"), null=True, blank=True
+        _("planned to end (year)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A year, for example 2027. A phase with no end date of its own that is still in "
+            "progress after this year shows visitors its last known status and when it was "
+            "checked, and is listed on the admin's front page."
+        ),
     )
     municipalities = models.ManyToManyField(
         Municipality,
@@ -246,7 +264,10 @@ class Programme(Publishable):
     position = models.PositiveSmallIntegerField(
         _("position"),
         default=0,
-        help_text=_("Lower numbers come first. The first is the front page."),
+        help_text=_(
+            "Lower numbers come first in the list of programmes. The first is shown on the "
+            "front page."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -319,15 +340,29 @@ class Phase(Publishable):
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="phases", verbose_name=_("programme")
     )
-    number = models.PositiveSmallIntegerField(_("phase number"))
+    number = models.PositiveSmallIntegerField(
+        _("phase number"),
+        help_text=_("Visitors see it, as in “Phase 2”. Phases are listed in this order."),
+    )
     title = models.CharField(_("title"), max_length=200)
-    summary = models.TextField(_("summary"), max_length=300, blank=True)
+    summary = models.TextField(
+        _("summary"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "One or two sentences, shown at the top of the phase's page and to search engines."
+        ),
+    )
     body = RichTextField(_("text"), blank=True, help_text=RICH_TEXT_HELP)
     outcome = RichTextField(
         _("results"), blank=True, help_text=_("What the phase produced or decided.")
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=PhaseStatus.choices, default=PhaseStatus.PLANNED
+        _("status"),
+        max_length=20,
+        choices=PhaseStatus.choices,
+        default=PhaseStatus.PLANNED,
+        help_text=_("Visitors see it. Changing it sets “status checked” to today."),
     )
     status_checked_on = models.DateField(
         _("status checked"),
@@ -349,7 +384,11 @@ class Phase(Publishable):
     )
     ends_on = models.DateField(_("ends"), null=True, blank=True)
     ends_on_precision = models.CharField(
-        _("end known to"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+        _("end known to"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=_("Choose month or year when the exact day is not known."),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -504,6 +543,9 @@ class Grant(Publishable):
         max_digits=14,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_(
+            "In kroner, as in the decision. Visitors see it in the programme's list of grants."
+        ),
     )
     awarded_on = models.DateField(_("awarded"), null=True, blank=True)
     awarded_on_precision = models.CharField(
