@@ -19,7 +19,6 @@ import logging
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Case,
@@ -65,6 +64,12 @@ FILES_SECONDS = 5 * 60
 FILES_CACHE_KEY = "admin-overview:document-files"
 # The languages a translation may be missing in: all but the one visitors fall back to.
 OTHER_LANGUAGES = ("nb", "en")
+# "Text in English": settings.LANGUAGES names each language in itself, for the
+# language switcher, which reads wrongly inside a Nynorsk sentence.
+MISSING_IN = {
+    "nb": _("%(field)s in Bokmål"),
+    "en": _("%(field)s in English"),
+}
 # The models whose texts are translated, in the order the overview lists them.
 TRANSLATED_MODELS = (Programme, Phase, Municipality, Grant, Document, DocumentVersion)
 # The kinds of object a rich text can link to (programme/richtext.py).
@@ -384,9 +389,8 @@ def missing_translations_section(models, language):
             if not row["gaps"] & (1 << bit):
                 continue
             column = f"{name}_{code}"
-            words = gettext("%(field)s in %(language)s") % {
-                "field": capfirst(model._meta.get_field(name).verbose_name),
-                "language": dict(settings.LANGUAGES)[code],
+            words = str(MISSING_IN[code]) % {
+                "field": capfirst(model._meta.get_field(name).verbose_name)
             }
             links.append((words, change_url(row["row_kind"], row["row_id"], f"id_{column}"), label))
         items.append(Item(text=label, links=links))

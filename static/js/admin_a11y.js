@@ -24,12 +24,27 @@
       box.setAttribute("aria-labelledby", [label.id, value?.id].filter(Boolean).join(" "))
       // The value's own box (a read-only textbox to screen readers) is named by the label too.
       value?.setAttribute("aria-labelledby", label.id)
-      // A multiple choice: its search box is named by the label, and the
-      // "remove all" cross among the chosen items counts as one of them.
+      // A multiple choice (the municipalities) types its search into the box itself.
       box.querySelector(".select2-search__field")?.setAttribute("aria-labelledby", label.id)
-      for (const clear of box.querySelectorAll("ul > .select2-selection__clear")) {
-        clear.setAttribute("role", "listitem")
+      // Its "×" that clears every choice sits in the list of choices, where only
+      // items may be; Backspace does the same from the keyboard.
+      for (const clear of box.querySelectorAll(".select2-selection__clear")) {
+        clear.setAttribute("aria-hidden", "true")
       }
+      // Open, the box says which list it shows (ARIA 1.2 asks for aria-controls;
+      // Select2 4.0 sets only aria-owns).
+      const results = box.getAttribute("aria-owns")
+      if (results) box.setAttribute("aria-controls", results)
+      else box.removeAttribute("aria-controls")
+    }
+    // The search box of an open single choice is in a dropdown at the end of
+    // the page; it belongs to the field whose results it filters.
+    for (const search of root.querySelectorAll(".select2-dropdown .select2-search__field")) {
+      const id = search.getAttribute("aria-controls")?.match(/^select2-(.+)-results$/)?.[1]
+      const label = id && document.querySelector(`label[for="${id}"]`)
+      if (!label) continue
+      if (!label.id) label.id = `${id}_label`
+      search.setAttribute("aria-labelledby", label.id)
     }
   }
 
