@@ -179,8 +179,19 @@ class RichTextField(ProseEditorField):
         super().__init__(*args, **kwargs)
 
     def pre_save(self, model_instance, add):
-        value = clean_html(getattr(model_instance, self.attname))
-        setattr(model_instance, self.attname, value)
+        # The stored value itself, not through the attribute: for the original
+        # field of a translated text, modeltranslation's attribute reads the
+        # active language's text (Nynorsk's in its place when empty) and writes
+        # the active language's column, which would copy Nynorsk into an empty
+        # English text saved while English is active.
+        stored = model_instance.__dict__
+        raw = (
+            stored[self.attname]
+            if self.attname in stored
+            else getattr(model_instance, self.attname)
+        )
+        value = clean_html(raw)
+        stored[self.attname] = value
         return value
 
     def get_db_prep_save(self, value, connection):

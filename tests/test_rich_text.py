@@ -68,6 +68,17 @@ def test_the_orm_never_stores_what_the_allow_list_does_not_permit(case):
     assert "A" in Programme.objects.get(pk=programme.pk).body_nn
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["nn", "nb", "en"])
+def test_saving_in_any_language_leaves_an_empty_translation_empty(language):
+    programme = make_programme(body_nn="<p>Berre på nynorsk.</p>", body_en="")
+    with translation.override(language):
+        programme.save()
+    stored = Programme.objects.values("body_nn", "body_nb", "body_en").get(pk=programme.pk)
+    assert stored["body_nn"] == "<p>Berre på nynorsk.</p>"
+    assert not stored["body_en"] and not stored["body_nb"]
+
+
 @pytest.mark.parametrize("case", HOSTILE)
 def test_the_admin_form_never_stores_what_the_allow_list_does_not_permit(case):
     from tests.test_cache import admin_change

@@ -190,8 +190,9 @@ def log_in(journey, username, password):
 def follow_missing_english_and_write_it(journey, phase, public):
     """From the overview to the phase's English tab; a draft first, then published."""
     admin = journey.admin
-    missing = admin.locator("#overview-translations li", has_text=str(phase))
+    # The admin speaks Nynorsk, whatever language an earlier test left active here.
     with translation.override("nn"):
+        missing = admin.locator("#overview-translations li", has_text=str(phase))
         words = gettext("%(field)s in English") % {"field": "Tekst"}
     missing.get_by_role("link", name=re.compile(f"^{words} –")).click()
     expect(admin).to_have_url(re.compile(rf"/programme/phase/{phase.pk}/change/#id_body_en$"))
