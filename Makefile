@@ -90,6 +90,7 @@ bench: $(VENV)/.installed
 	fi
 	$(BIN)/python bench/run.py $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
 	$(BIN)/python bench/worker_memory.py
+	$(BIN)/python bench/admin_pages.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
