@@ -81,6 +81,7 @@ def measure(rounds):
     ratio = best[heaviest_label] / home
     verdict = "met" if ratio <= LIMIT else "MISSED"
     print(f"\n  heaviest change form: {ratio:.1f} × the home page (target ≤ {LIMIT}): {verdict}")
+    return ratio <= LIMIT
 
 
 def main():
@@ -92,7 +93,8 @@ def main():
         environment = build_site(workdir, f"sqlite:///{workdir / 'bench.sqlite3'}")
         os.environ.update(environment)
         os.environ["DJANGO_PAGE_CACHE"] = "off"
-        measure(arguments.rounds)
+        if not measure(arguments.rounds):
+            sys.exit(1)
 
 
 if __name__ == "__main__":
