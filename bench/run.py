@@ -153,9 +153,10 @@ def build_site(workdir, database_url):
 class Server:
     """gunicorn with the production configuration, on a free port, output to a log file."""
 
-    def __init__(self, environment, workdir, page_cache):
+    def __init__(self, environment, workdir, page_cache, name=""):
         self.port = free_port()
-        self.log_path = workdir / f"gunicorn-{'cached' if page_cache else 'uncached'}.log"
+        cached = "cached" if page_cache else "uncached"
+        self.log_path = workdir / f"gunicorn-{cached}{name and '-' + name}.log"
         self.environment = {
             **environment,
             "GUNICORN_BIND": f"{HOST}:{self.port}",
@@ -195,16 +196,16 @@ class Server:
 
 
 class BehindNginx:
-    """nginx with docs/deploy.md's shared-cache configuration, in front of one gunicorn."""
+    """nginx with docs/deploy.md's configuration, in front of one gunicorn or two."""
 
-    def __init__(self, app_server):
+    def __init__(self, *app_servers):
         sys.path.insert(0, str(ROOT))
         from tests.engines import NginxServer
         from tests.servers import documented_nginx_config
 
-        # The guide's upstream lists two app servers; both are this one here.
-        address = f"{HOST}:{app_server.port}"
-        http_config, server_config = documented_nginx_config([address, address])
+        # The guide's upstream lists two app servers; with one, it is both.
+        addresses = [f"{HOST}:{server.port}" for server in app_servers]
+        http_config, server_config = documented_nginx_config((addresses * 2)[:2])
         self.nginx = NginxServer(server_config, http_config)
 
     @property
@@ -231,6 +232,28 @@ def measure_nginx_cache(environment, workdir, site_targets, seconds):
             nginx,
             [
                 Target("home, nginx cache", home.path),
+                Target("CSS, nginx (limit)", stylesheet.path, is_page=False),
+            ],
+            seconds,
+        )
+
+
+def measure_two_servers(environment, workdir, site_targets, seconds):
+    """The home page through nginx balancing two gunicorn servers, nginx's cache off.
+
+    Without DJANGO_SHARED_CACHE_SECONDS the pages are not public, so nginx
+    passes every request on; each server answers from its own page cache.
+    """
+    home, stylesheet = site_targets[0], site_targets[-1]
+    with (
+        Server(environment, workdir, page_cache=True, name="first") as first,
+        Server(environment, workdir, page_cache=True, name="second") as second,
+        BehindNginx(first, second) as nginx,
+    ):
+        return measure(
+            nginx,
+            [
+                Target("home, 2 servers", home.path),
                 Target("CSS, nginx (limit)", stylesheet.path, is_page=False),
             ],
             seconds,
@@ -402,6 +425,12 @@ def bench_database(name, database_url, seconds):
             f"{name}, through nginx's cache as docs/deploy.md configures it, in front of "
             f"the same gunicorn; ratio = req/s over the stylesheet's through nginx",
             measure_nginx_cache(environment, workdir, site_targets, seconds),
+        )
+        print_table(
+            f"{name}, nginx as docs/deploy.md configures it with its cache off, in front of "
+            f"two gunicorn servers of {WORKERS} workers on this one machine; ratio = req/s "
+            f"over the stylesheet's through nginx",
+            measure_two_servers(environment, workdir, site_targets, seconds),
         )
         counted = ", ".join(
             f"{answers.count(answer)} x {answer}" for answer in sorted(set(answers))

@@ -5,8 +5,9 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.functional import lazy
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
@@ -16,18 +17,59 @@ from .validators import picture_help_text, validate_picture
 
 
 class PhaseInline(TranslationStackedInline):
+    """A programme's phases with their facts; each phase's texts are on its own page.
+
+    Ten phases with three long texts in three languages made the programme's
+    form some 90 rich-text editors long: slow to load, and a draft of the
+    programme could not hold them. On the phase's own page its texts get a
+    draft, a preview and a history of their own.
+    """
+
     model = Phase
     extra = 0
     fields = [
         ("number", "status", "is_published"),
         "title",
-        "summary",
-        "body",
-        "outcome",
         ("starts_on", "starts_on_precision"),
         ("ends_on", "ends_on_precision"),
+        "texts",
     ]
+    readonly_fields = ["texts"]
     show_change_link = True
+
+    @admin.display(description=_("texts"))
+    def texts(self, phase):
+        """A link to the phase's texts, and which of them visitors read in Nynorsk instead."""
+        if phase.pk is None:
+            return gettext("Save the programme, then write the phase's texts on its own page.")
+        link = format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:programme_phase_change", args=[phase.pk]),
+            gettext("Write the summary, text and outcome on the phase's page"),
+        )
+        missing = missing_translations(phase, ["summary", "body", "outcome"])
+        return format_html_join(mark_safe("<br>"), "{}", [(link,), *((line,) for line in missing)])
+
+
+# The languages visitors may find a text missing in, and read it in Nynorsk instead.
+MISSING_IN = {
+    "nb": _("Missing in Bokmål: %(fields)s."),
+    "en": _("Missing in English: %(fields)s."),
+}
+
+
+def missing_translations(obj, field_names):
+    """A line for each language in which texts written in Nynorsk are missing."""
+    lines = []
+    for code, words in MISSING_IN.items():
+        fields = [
+            str(obj._meta.get_field(name).verbose_name)
+            for name in field_names
+            if getattr(obj, f"{name}_nn") and not getattr(obj, f"{name}_{code}")
+        ]
+        if fields:
+            lines.append(str(words) % {"fields": ", ".join(fields)})
+    return lines
 
 
 # Links typed without a scheme ("www.kmd.no") are taken as https.

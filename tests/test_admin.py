@@ -207,3 +207,22 @@ def test_editor_schedules_a_programme_from_its_change_form(client, hallingdal, e
     assert hallingdal.publish_at.year == 2099
     client.logout()
     assert client.get(public_url).status_code == 404
+
+
+def test_the_programme_form_links_each_phase_to_its_texts_and_names_what_is_missing(
+    client, hallingdal, editor
+):
+    phase = hallingdal.phases.get(number=1)
+    phase.outcome_nn, phase.outcome_en = "<p>Resultat.</p>", ""
+    phase.summary_en = ""
+    phase.save()
+    client.force_login(editor)
+    page = client.get(reverse("admin:programme_programme_change", args=[hallingdal.pk]))
+
+    html = page.content.decode()
+    phase_url = reverse("admin:programme_phase_change", args=[phase.pk])
+    assert f'<a href="{phase_url}">Skriv samandrag, tekst og resultat på sida til fasen</a>' in html
+    assert "Manglar på engelsk: samandrag, resultat." in html
+    # The texts themselves are written on the phase's page, not in its row.
+    assert 'name="phases-0-summary_nn"' not in html
+    assert 'name="phases-0-title_nn"' in html

@@ -307,14 +307,14 @@ def test_an_editor_never_conflicts_with_themself(hallingdal, kari):
 
     # The same form sent twice, as a double click on Save does.
     data = open_form(kari, url)
-    changed = {"summary_nn": "Tredje", f"phases-{row}-summary_nn": "Fjerde"}
+    changed = {"summary_nn": "Tredje", f"phases-{row}-title_en": "Fourth"}
     assert_saved(save(kari, url, data, **changed))
     assert_saved(save(kari, url, data, **changed))
 
     hallingdal.refresh_from_db()
     first.refresh_from_db()
     assert (hallingdal.title_nn, hallingdal.summary_nn) == ("Første", "Tredje")
-    assert (first.title_nn, first.summary_nn) == ("Andre", "Fjerde")
+    assert (first.title_nn, first.title_en) == ("Andre", "Fourth")
 
 
 def test_a_forged_token_is_not_trusted(hallingdal, kari):
