@@ -330,7 +330,9 @@ class NginxServer(Engine):
 
     `server_config` is the inside of the `server { }` block (the listen line
     is added); `http_config` goes in the `http { }` block before it. A proxy
-    cache zone named `test_cache` is always there for proxy_cache.
+    cache zone named `test_cache` is always there for proxy_cache. With
+    `server_config=None`, `http_config` brings its own server blocks, one of
+    them listening on 127.0.0.1 at `port`.
     """
 
     name = "nginx"
@@ -378,13 +380,19 @@ http {{
     scgi_temp_path scgi_temp;
     proxy_cache_path cache levels=1:2 keys_zone=test_cache:1m;
 {self.http_config}
-    server {{
-        listen 127.0.0.1:{self.port};
-{self.server_config}
-    }}
+{self.server_block()}
 }}
 """
         )
+
+    def server_block(self):
+        if self.server_config is None:
+            return ""
+        return f"""
+    server {{
+        listen 127.0.0.1:{self.port};
+{self.server_config}
+    }}"""
 
     def command(self):
         # -e: the log before the config is read; the packaged default is elsewhere.
@@ -404,12 +412,34 @@ def require_engine(engine_class):
     pytest.skip(reason)
 
 
-# What `make test` needs from Debian, by the file each package installs.
+def require_program(path, package):
+    """In a test: skip loudly when a program it runs is missing; fail on CI."""
+    import pytest
+
+    if os.access(path, os.X_OK):
+        return
+    reason = (
+        f"NOT RUN: {path} is not installed: install Debian's {package} "
+        "(python tests/engines.py --install-missing does, as root)."
+    )
+    if in_ci():
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+# What `make test` needs from Debian, by the file each package installs: the
+# engines, Chromium for the browser tests, and what tests/test_deploy_guide.py
+# and tests/test_deploy_operations.py run docs/deploy.md's blocks with (git to
+# clone, openssl for a certificate, systemd-analyze to check the units, wrk).
 DEBIAN_PACKAGES = {
     "postgresql-15": "/usr/lib/postgresql/15/bin/postgres",
     "redis-server": "/usr/bin/redis-server",
     "nginx": "/usr/sbin/nginx",
     "chromium": "/usr/bin/chromium",
+    "git": "/usr/bin/git",
+    "openssl": "/usr/bin/openssl",
+    "systemd": "/usr/bin/systemd-analyze",
+    "wrk": "/usr/bin/wrk",
 }
 # Prevents services from starting on install (man invoke-rc.d): the tests start their own.
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")

@@ -9,10 +9,12 @@ and the other must show it at its very next request.
 import re
 import threading
 from contextlib import ExitStack
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
 
+from tests.deploy_guide import block, documented_environment, variables
 from tests.engines import PostgresServer, RedisServer, require_engine
 from tests.servers import (
     AppServer,
@@ -29,6 +31,14 @@ pytestmark = pytest.mark.postgres
 
 EDITOR, PASSWORD = "two-servers-editor", "a long and unguessable passphrase 7"
 THREADS_PER_SERVER = 20
+
+
+def redis_environment(redis):
+    """The `redis` block of docs/deploy.md, with the test's Redis for its cache.internal:6379."""
+    documented = urlsplit(variables(block("redis")).get("REDIS_URL", ""))
+    # Only the address: the scheme and the database number stay as the guide has them.
+    address = documented._replace(netloc=urlsplit(redis.url).netloc).geturl()
+    return documented_environment("redis", REDIS_URL=address)
 
 
 class Site:
@@ -57,7 +67,7 @@ def site(tmp_path_factory):
         env = production_env(
             tmp_path,
             DATABASE_URL=postgres.url,
-            REDIS_URL=redis.url,
+            **redis_environment(redis),
             DJANGO_HTTPS="false",
             DJANGO_PROXY_COUNT="0",
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
