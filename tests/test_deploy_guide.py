@@ -53,12 +53,22 @@ def test_every_block_in_the_guide_is_labelled_and_run_by_a_test():
     assert not unread, f"no test runs these blocks of docs/deploy.md: {unread}"
 
 
+def machine_environment():
+    """The environment of a shell on the server: the test run's own settings left out.
+
+    Test tools set variables of their own (DJANGO_ALLOW_ASYNC_UNSAFE, say),
+    which a server never has and `check --deploy` rightly refuses.
+    """
+    own = ("DJANGO_", "DATABASE_", "PYTEST_", "TEST_", "REDIS_")
+    return {key: value for key, value in os.environ.items() if not key.startswith(own)}
+
+
 def run_script(script, *, cwd, env=None, stdin="", timeout=300):
     """Run shell lines as `bash -e` would from the guide; the finished process."""
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=cwd,
-        env=env if env is not None else dict(os.environ),
+        env=env if env is not None else machine_environment(),
         input=stdin,
         capture_output=True,
         text=True,
@@ -78,7 +88,7 @@ def test_the_guide_makes_a_role_with_the_password_typed_and_a_database_it_can_mi
 
     server = private_postgres
     env = {
-        **os.environ,
+        **machine_environment(),
         "PGHOST": "127.0.0.1",
         "PGPORT": str(server.port),
         "PGUSER": "postgres",
@@ -183,7 +193,7 @@ class Deployment:
 
     def environment(self):
         """What a shell has after `set -a; . /etc/hallingdal/env; set +a`."""
-        return {**os.environ, **guide.environment_file(self.env_file)}
+        return {**machine_environment(), **guide.environment_file(self.env_file)}
 
     def manage(self, *arguments, env=None, stdin=""):
         return run_script(
