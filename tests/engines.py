@@ -412,10 +412,11 @@ def require_engine(engine_class):
     pytest.skip(reason)
 
 
-def require_program(path, package):
-    """In a test: skip loudly when a program it runs is missing; fail on CI."""
+def require_package(package):
+    """In a test: skip loudly when a program from DEBIAN_PACKAGES is missing; fail on CI."""
     import pytest
 
+    path = DEBIAN_PACKAGES[package]
     if os.access(path, os.X_OK):
         return
     reason = (

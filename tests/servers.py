@@ -30,16 +30,23 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 STARTUP_SECONDS = 30
 
 
+def server_environment():
+    """This process's environment without the test run's own settings, as a server's shell has it.
+
+    Test tools set variables of their own (DJANGO_ALLOW_ASYNC_UNSAFE, the
+    run's DATABASE_URL and TEST_REDIS_URL), which a server never has and
+    `check --deploy` rightly refuses.
+    """
+    own = ("DJANGO_", "DATABASE_", "PYTEST_", "TEST_", "REDIS_")
+    return {key: value for key, value in os.environ.items() if not key.startswith(own)}
+
+
 def production_env(tmp_path, **overrides):
     """The environment production has: DEBUG off, HTTPS behind one proxy, SQLite in tmp_path.
 
     An override of None removes the variable.
     """
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_")) and key != "PYTEST_CURRENT_TEST"
-    }
+    env = server_environment()
     env.update(
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=get_random_secret_key() + get_random_secret_key(),
@@ -193,21 +200,21 @@ def site_database(tmp_path):
         run(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-DEPLOY_GUIDE = ROOT / "docs" / "deploy.md"
-
-
 def documented_nginx_config(upstream_addresses, cache_folder="hallingdal-cache"):
     """(http_config, server_config) for NginxServer: docs/deploy.md's shared cache, as written.
 
-    Only the cache folder (relative to nginx's own folder) and the upstream
-    servers' addresses change, in the order the guide lists them.
+    The lines between the block's `shared cache` marker comments; only the
+    cache folder (relative to nginx's own folder) and the upstream servers'
+    addresses change, in the order the guide lists them.
     """
-    guide = DEPLOY_GUIDE.read_text()
+    from tests.deploy_guide import block
+
+    documented_block = block("shared-cache-nginx")
 
     def between(part):
         match = re.search(
             rf"^\s*# --- shared cache: {part} ---\n(.*?)^\s*# --- end shared cache: {part} ---",
-            guide,
+            documented_block,
             re.MULTILINE | re.DOTALL,
         )
         assert match, f"docs/deploy.md has no '# --- shared cache: {part} ---' block"

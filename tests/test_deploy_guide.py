@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests import deploy_guide as guide
-from tests.engines import DEBIAN_PACKAGES, NginxServer, free_port, require_engine, require_program
+from tests.engines import NginxServer, free_port, require_engine, require_package
 from tests.servers import (
     ROOT,
     STARTUP_SECONDS,
@@ -32,6 +32,7 @@ from tests.servers import (
     manage,
     prepare_site,
     production_env,
+    server_environment,
     site_database,
 )
 
@@ -53,22 +54,12 @@ def test_every_block_in_the_guide_is_labelled_and_run_by_a_test():
     assert not unread, f"no test runs these blocks of docs/deploy.md: {unread}"
 
 
-def machine_environment():
-    """The environment of a shell on the server: the test run's own settings left out.
-
-    Test tools set variables of their own (DJANGO_ALLOW_ASYNC_UNSAFE, say),
-    which a server never has and `check --deploy` rightly refuses.
-    """
-    own = ("DJANGO_", "DATABASE_", "PYTEST_", "TEST_", "REDIS_")
-    return {key: value for key, value in os.environ.items() if not key.startswith(own)}
-
-
 def run_script(script, *, cwd, env=None, stdin="", timeout=300):
     """Run shell lines as `bash -e` would from the guide; the finished process."""
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=cwd,
-        env=env if env is not None else machine_environment(),
+        env=env if env is not None else server_environment(),
         input=stdin,
         capture_output=True,
         text=True,
@@ -88,7 +79,7 @@ def test_the_guide_makes_a_role_with_the_password_typed_and_a_database_it_can_mi
 
     server = private_postgres
     env = {
-        **machine_environment(),
+        **server_environment(),
         "PGHOST": "127.0.0.1",
         "PGPORT": str(server.port),
         "PGUSER": "postgres",
@@ -193,7 +184,7 @@ class Deployment:
 
     def environment(self):
         """What a shell has after `set -a; . /etc/hallingdal/env; set +a`."""
-        return {**machine_environment(), **guide.environment_file(self.env_file)}
+        return {**server_environment(), **guide.environment_file(self.env_file)}
 
     def manage(self, *arguments, env=None, stdin=""):
         return run_script(
@@ -222,7 +213,7 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
-    require_program(DEBIAN_PACKAGES["git"], "git")
+    require_package("git")
     root = tmp_path_factory.mktemp("server")
     with site_database(root) as database_url:
         deployment = Deployment(root, database_url)
@@ -313,8 +304,8 @@ def test_the_first_admin_account_is_made_by_hand_and_refuses_a_short_password(de
 
 
 def verify_units(units, folder):
-    """Write the units to `folder` and check them with systemd-analyze; the paths written."""
-    require_program(DEBIAN_PACKAGES["systemd"], "systemd")
+    """Write the units to `folder` and check them with systemd-analyze."""
+    require_package("systemd")
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, text in units.items():
@@ -328,10 +319,9 @@ def verify_units(units, folder):
     assert result.returncode == 0 and not (result.stdout + result.stderr).strip(), (
         result.stdout + result.stderr
     )
-    return paths
 
 
-def run_service(deployment, unit_text, **popen):
+def run_service(unit_text, **popen):
     """Start the unit's ExecStart as systemd would: its user's folder, its environment."""
     service = guide.unit_settings(unit_text, "Service")
     env = guide.service_environment(unit_text)
@@ -371,7 +361,7 @@ def test_the_service_unit_is_valid_and_serves_reloads_and_stops_as_systemd_runs_
 
     log = deployment.root / "journal.log"
     with open(log, "wb") as journal:
-        process = run_service(deployment, unit, stdout=journal, stderr=subprocess.STDOUT)
+        process = run_service(unit, stdout=journal, stderr=subprocess.STDOUT)
     try:
         status, health = wait_for_health(deployment, process, log)
         assert (status, health["status"], health["database"]) == (200, "ok", "up")
@@ -381,7 +371,7 @@ def test_the_service_unit_is_valid_and_serves_reloads_and_stops_as_systemd_runs_
 
         # `systemctl reload`: new workers, the same master, no request refused.
         environment = {"MAINPID": str(process.pid)}
-        reload = subprocess.run(guide.exec_command(service["ExecReload"], environment), check=True)
+        reload = subprocess.run(guide.exec_command(service["ExecReload"], environment))
         assert reload.returncode == 0
         deadline = time.monotonic() + STARTUP_SECONDS
         while "Hang up: Master" not in log.read_text() and time.monotonic() < deadline:
@@ -406,7 +396,7 @@ def test_the_service_unit_is_valid_and_serves_reloads_and_stops_as_systemd_runs_
 
 def self_signed_certificate(folder):
     """(certificate, key) for HOST and 127.0.0.1, made with openssl as a test CA would."""
-    require_program(DEBIAN_PACKAGES["openssl"], "openssl")
+    require_package("openssl")
     certificate, key = folder / "fullchain.pem", folder / "privkey.pem"
     subprocess.run(
         [
@@ -556,7 +546,7 @@ def timer_units(deployment, block):
 
 
 def run_oneshot(deployment, unit_text):
-    process = run_service(deployment, unit_text, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = run_service(unit_text, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output, _ = process.communicate(timeout=300)
     return process.returncode, output.decode()
 

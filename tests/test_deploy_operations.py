@@ -16,7 +16,7 @@ import urllib.error
 import pytest
 
 from tests import deploy_guide as guide
-from tests.engines import DEBIAN_PACKAGES, require_program
+from tests.engines import require_package
 from tests.servers import (
     ROOT,
     AppServer,
@@ -55,8 +55,8 @@ def site_env(tmp_path):
 
 def commands(block):
     """A block's commands as argument lists, one a line, without their `# comments`."""
-    text = guide.with_python(block, sys.executable)
-    return [shlex.split(line, comments=True) for line in text.splitlines() if line.strip()]
+    lines = guide.commands(guide.with_python(block, sys.executable))
+    return [shlex.split(line, comments=True) for line in lines]
 
 
 def run(command, env, timeout=300):
@@ -240,11 +240,9 @@ def test_the_search_index_block_writes_what_bypassed_the_signals_and_a_second_ru
 
 # --- Section 11: the load check ---------------------------------------------------------
 
-WRK = DEBIAN_PACKAGES["wrk"]
-
 
 def test_the_load_check_block_walks_the_site_with_no_errors(tmp_path, site_env):
-    require_program(WRK, "wrk")
+    require_package("wrk")
     (line,) = [line for line in guide.block("load-check").splitlines() if line.strip()]
     with AppServer(site_env, tmp_path / "app.log") as server:
         # Only the server's port, and the length of the run: the test checks that the
